@@ -1,0 +1,88 @@
+"""Shared fixtures: a small cast in one organisation, and an outsider in another.
+
+`org` has two locations, `home` and `branch`. The cast: `admin` (organisation
+admin), `ni`, `quality`, `manager` (registered manager of `home`),
+`other_manager` (registered manager of `branch`), `staff` (of `home`),
+`viewer` (of `branch`), and `outsider` (registered manager in `foreign_org`).
+"""
+
+import pytest
+
+from qip.models import Role
+from qip.tests.factories import PASSWORD, LocationFactory, MembershipFactory, OrganisationFactory, UserFactory
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def org(db):
+    return OrganisationFactory(name="Example Care Group")
+
+
+@pytest.fixture
+def home(org):
+    return LocationFactory(organisation=org, name="Oak House")
+
+
+@pytest.fixture
+def branch(org):
+    return LocationFactory(organisation=org, name="Riverside Homecare", service_type="homecare")
+
+
+@pytest.fixture
+def foreign_org(db):
+    return OrganisationFactory(name="Foreign Care Ltd")
+
+
+@pytest.fixture
+def foreign_location(foreign_org):
+    return LocationFactory(organisation=foreign_org, name="Foreign House")
+
+
+def _member(org, role, locations=(), admin=False, name=None):
+    user = UserFactory(full_name=name) if name else UserFactory()
+    MembershipFactory(user=user, organisation=org, role=role, locations=list(locations), is_org_admin=admin)
+    return user
+
+
+@pytest.fixture
+def admin(org):
+    return _member(org, Role.VIEWER, admin=True, name="Alex Admin")
+
+
+@pytest.fixture
+def ni(org):
+    return _member(org, Role.NOMINATED_INDIVIDUAL, name="Nina Nominated")
+
+
+@pytest.fixture
+def quality(org):
+    return _member(org, Role.QUALITY_LEAD, name="Quinn Quality")
+
+
+@pytest.fixture
+def manager(org, home):
+    return _member(org, Role.REGISTERED_MANAGER, [home], name="Mary Manager")
+
+
+@pytest.fixture
+def other_manager(org, branch):
+    return _member(org, Role.REGISTERED_MANAGER, [branch], name="Owen Othermanager")
+
+
+@pytest.fixture
+def staff(org, home):
+    return _member(org, Role.STAFF, [home], name="Sam Staff")
+
+
+@pytest.fixture
+def viewer(org, branch):
+    return _member(org, Role.VIEWER, [branch], name="Vera Viewer")
+
+
+@pytest.fixture
+def outsider(foreign_org, foreign_location):
+    return _member(foreign_org, Role.REGISTERED_MANAGER, [foreign_location], admin=True, name="Olive Outsider")
