@@ -85,4 +85,4 @@ def viewer(org, branch):
 
 @pytest.fixture
 def outsider(foreign_org, foreign_location):
-    return _member(foreign_org, Role.REGISTERED_MANAGER, [foreign_location], admin=True, name="Olive Outsider")
+    return _member(foreign_org, Role.REGISTERED_MANAGER, admin=True, name="Olive Outsider")

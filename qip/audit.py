@@ -9,6 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC
+from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -26,9 +27,26 @@ def chain_key(organisation):
     return f"org:{getattr(organisation, 'pk', organisation)}"
 
 
+def _as_jsonb_returns(value):
+    """PostgreSQL keeps jsonb numbers as numeric: -0.0 reads back as 0.0 and 1e+16 as 10000000000000000.
+
+    Floats are given that form before hashing, so an honest event still verifies after a round trip.
+    """
+    if isinstance(value, float):
+        if value == 0:
+            return 0.0
+        text = repr(value)
+        return int(Decimal(text)) if "e+" in text else value
+    if isinstance(value, dict):
+        return {key: _as_jsonb_returns(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_jsonb_returns(item) for item in value]
+    return value
+
+
 def normalise(data):
-    """JSON-safe copy of data, as it will read back from the database."""
-    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, allow_nan=False))
+    """JSON-safe copy of data, as it will read back from the database (SQLite or PostgreSQL)."""
+    return _as_jsonb_returns(json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, allow_nan=False)))
 
 
 def canonical(event):

@@ -15,4 +15,8 @@ app.conf.beat_schedule = {
         "task": "qip.tasks.verify_audit_chains",
         "schedule": crontab(hour=2, minute=15),
     },
+    "clear-expired-sessions-nightly": {
+        "task": "qip.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=5),
+    },
 }

@@ -16,6 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 from qip import audit
 from qip.models import Location, Membership, Organisation, Role, User, UserSession
 from qip.tenancy import forget_memberships
+from qip.validators import normalise_postcode
 
 LOCATION_FIELDS = ("name", "cqc_location_id", "service_type", "postcode")
 
@@ -58,7 +59,7 @@ def add_location(*, actor, organisation, name, service_type, postcode, cqc_locat
         organisation=organisation,
         name=name,
         service_type=service_type,
-        postcode=postcode,
+        postcode=normalise_postcode(postcode),
         cqc_location_id=cqc_location_id,
     )
     location.full_clean()
@@ -75,6 +76,8 @@ def add_location(*, actor, organisation, name, service_type, postcode, cqc_locat
 
 @transaction.atomic
 def update_location(*, actor, location, **values):
+    if "postcode" in values:
+        values["postcode"] = normalise_postcode(values["postcode"])
     changes = _changes(location, LOCATION_FIELDS, values)
     if not changes:
         return location
@@ -125,26 +128,50 @@ def _send_invitation(*, user, organisation, actor, link):
     transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
 
 
-def _check_locations(organisation, locations):
-    foreign = [location for location in locations if location.organisation_id != organisation.pk]
-    if foreign:
-        raise ValidationError({"locations": "Choose locations of this organisation."})
+ORGANISATION_WIDE_ROLES = {Role.NOMINATED_INDIVIDUAL}
+
+
+def scope_problems(*, organisation, role, locations, is_org_admin):
+    """Why this role and these locations don't fit together ({} when they do). Forms show these too."""
+    if any(location.organisation_id != organisation.pk for location in locations):
+        return {"locations": "Choose locations of this organisation."}
+    if locations and role in ORGANISATION_WIDE_ROLES:
+        return {
+            "locations": "A nominated individual oversees the whole organisation, so cannot be limited to "
+            "locations. Untick every location."
+        }
+    if locations and is_org_admin:
+        # Admins manage every location and everyone's access; a location-limited view would hide what they manage.
+        return {
+            "locations": "An organisation admin looks after every location, so cannot be limited to "
+            "locations. Untick every location, or untick organisation admin."
+        }
+    return {}
+
+
+def _check_scope(organisation, role, locations, is_org_admin):
+    problems = scope_problems(organisation=organisation, role=role, locations=locations, is_org_admin=is_org_admin)
+    if problems:
+        raise ValidationError(problems)
 
 
 @transaction.atomic
 def invite_person(*, actor, organisation, email, full_name, role, locations, is_org_admin=False, notify=True):
     """Add someone to the organisation. New people get a set-password link by e-mail.
 
-    Returns (membership, link); link is None when the person already had an account.
+    Returns (membership, link); link is None when the person can already sign in (has a password).
     """
-    _check_locations(organisation, locations)
+    _check_scope(organisation, role, locations, is_org_admin)
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if user and Membership.objects.filter(user=user, organisation=organisation).exists():
         raise ValidationError({"email": "This person is already a member of this organisation."})
     link = None
-    if user is None:
+    new_account = user is None
+    if new_account:
         user = User.objects.create_user(email=email, full_name=full_name.strip())
+    if not user.has_usable_password():
+        # New, or invited elsewhere and not signed up yet: "sign in as usual" would not work for them.
         link = set_password_link(user)
     membership = Membership.objects.create(user=user, organisation=organisation, role=role, is_org_admin=is_org_admin)
     membership.locations.set(locations)
@@ -159,7 +186,7 @@ def invite_person(*, actor, organisation, email, full_name, role, locations, is_
             "role": role,
             "locations": sorted(location.name for location in locations),
             "is_org_admin": is_org_admin,
-            "new_account": link is not None,
+            "new_account": new_account,
         },
     )
     if not notify:
@@ -201,7 +228,7 @@ def _other_active_admins(membership):
 
 @transaction.atomic
 def update_membership(*, actor, membership, role, locations, is_org_admin):
-    _check_locations(membership.organisation, locations)
+    _check_scope(membership.organisation, role, locations, is_org_admin)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.is_org_admin and not is_org_admin and not _other_active_admins(membership):
         raise ValidationError({"is_org_admin": "Every organisation needs at least one active organisation admin."})

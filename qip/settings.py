@@ -150,13 +150,23 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+
+
+def axes_username(request, credentials=None):
+    """The e-mail as sign-in matches it (case and spaces ignored), so varying them buys no extra attempts."""
+    username = (credentials or request.POST).get(AXES_USERNAME_FORM_FIELD)
+    return username.strip().lower() if isinstance(username, str) else username
+
+
+AXES_USERNAME_CALLABLE = axes_username
 AXES_IPWARE_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "0")) or None
 AXES_VERBOSE = False
 
-# Sessions: idle timeout enforced by qip.middleware.IdleTimeoutMiddleware;
-# the cookie also lapses at the same age so an abandoned browser holds nothing.
+# Sessions: the idle timeout is enforced server-side by qip.middleware.IdleTimeoutMiddleware.
+# The cookie outlives it by a few hours only so the person can be told why they were
+# signed out; an idle session is refused either way. Expired sessions are cleared nightly.
 SESSION_IDLE_TIMEOUT_MINUTES = int(env("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
-SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60 + 8 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -6,10 +6,11 @@ from pathlib import Path
 FOLDER = Path(__file__).resolve().parent
 
 
-def load_framework(apps, filename, *, current=True):
+def load_framework(apps, filename, *, current=True, folder=FOLDER):
     """Create or update one framework and its contents; safe to run twice.
 
-    Takes the migration's `apps` so it works on historical models.
+    Takes the migration's `apps` so it works on historical models. `filename` is
+    read from `folder` (this package's folder unless told otherwise).
     """
     Framework = apps.get_model("qip", "Framework")
     KeyQuestion = apps.get_model("qip", "KeyQuestion")
@@ -17,7 +18,7 @@ def load_framework(apps, filename, *, current=True):
     EvidenceCategory = apps.get_model("qip", "EvidenceCategory")
     Regulation = apps.get_model("qip", "Regulation")
 
-    data = json.loads((FOLDER / filename).read_text(encoding="utf-8"))
+    data = json.loads((Path(folder) / filename).read_text(encoding="utf-8"))
     meta = data["framework"]
     framework, _ = Framework.objects.update_or_create(
         code=meta["code"],

@@ -1,13 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from qip import services
 from qip.models import Location
 
 
 @login_required
+@require_GET
 def home(request):
     if request.organisation is None:
         return render(request, "qip/no_organisation.html")
@@ -15,6 +16,7 @@ def home(request):
     return render(request, "qip/home.html", {"locations": locations})
 
 
+@require_GET
 def health(request):
     return HttpResponse("ok", content_type="text/plain")
 

@@ -1,0 +1,109 @@
+"""End-to-end checks in Debian's Chromium, driven by Playwright, against the live server."""
+
+import io
+import os
+
+import pytest
+from django.core.management import call_command
+
+from qip.management.commands.seed_demo import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def sign_in(page, live_server, email):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def nav_links(page):
+    return page.locator("nav[aria-label='Main navigation'] .navbar-nav.me-auto .nav-link").all_inner_texts()
+
+
+@pytest.mark.parametrize(
+    ("email", "role_badge", "navigation"),
+    [
+        ("admin@example.com", "Viewer, admin", ["Home", "Audit log", "Locations", "People"]),
+        ("ni@example.com", "Nominated individual", ["Home", "Audit log"]),
+        ("quality@example.com", "Quality lead", ["Home", "Audit log"]),
+        ("manager@example.com", "Registered manager", ["Home"]),
+        ("staff@example.com", "Staff", ["Home"]),
+        ("viewer@example.com", "Viewer", ["Home"]),
+    ],
+)
+def test_each_demo_login_lands_on_home_with_its_navigation(demo, live_server, page, email, role_badge, navigation):
+    sign_in(page, live_server, email)
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Example Care Group"
+    assert role_badge in page.get_by_test_id("current-organisation").inner_text()
+    assert nav_links(page) == navigation
+
+
+def test_manager_sees_only_their_home_and_skip_link_is_first_on_the_keyboard(demo, live_server, page):
+    sign_in(page, live_server, "manager@example.com")
+    page.wait_for_url(f"{live_server.url}/")
+    table = page.get_by_role("table").inner_text()
+    assert "Oak House" in table
+    assert "Riverside Homecare" not in table
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Skip to main content"
+
+
+def test_quality_lead_switches_organisation_and_sees_which_one_is_current(demo, live_server, page):
+    sign_in(page, live_server, "quality@example.com")
+    page.wait_for_url(f"{live_server.url}/")
+    current = page.get_by_test_id("current-organisation")
+    assert "Example Care Group" in current.inner_text()
+    page.get_by_label("Switch organisation").select_option(label="Northgate Homecare")
+    page.get_by_role("button", name="Switch").click()
+    page.wait_for_load_state()
+    assert "Northgate Homecare" in current.inner_text()
+    assert "Northgate Homecare Branch" in page.get_by_role("table").inner_text()
+    assert "Oak House" not in page.content()
+
+
+def test_wrong_password_shows_a_message_beside_the_form(demo, live_server, page):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("E-mail address").fill("manager@example.com")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert "do not match an active account" in page.locator("form").inner_text()
