@@ -107,3 +107,28 @@ def test_wrong_password_shows_a_message_beside_the_form(demo, live_server, page)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
     assert "do not match an active account" in page.locator("form").inner_text()
+
+
+TABLET_PAGES = [
+    "/",
+    "/organisation/audit/",
+    "/organisation/locations/",
+    "/organisation/locations/add/",
+    "/organisation/people/",
+    "/organisation/people/invite/",
+]
+
+
+def test_admin_pages_fit_a_tablet_without_sideways_scrolling(demo, live_server, browser):
+    context = browser.new_context(viewport={"width": 768, "height": 1024})
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.com")
+    page.wait_for_url(f"{live_server.url}/")
+    too_wide = {}
+    for path in TABLET_PAGES:
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 768:
+            too_wide[path] = width
+    context.close()
+    assert not too_wide, f"pages wider than a 768px tablet: {too_wide}"
