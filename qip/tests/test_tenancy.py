@@ -127,7 +127,7 @@ def test_who_may_read_the_audit_log(request, org, role, allowed):
         ("outsider", {"foreign_location"}),
     ],
 )
-def test_who_can_see_which_location(request, role, visible):
+def test_who_can_see_which_location(db, request, role, visible):
     user = request.getfixturevalue(role)
     locations = {name: request.getfixturevalue(name) for name in ("home", "branch", "foreign_location")}
     assert {name for name, location in locations.items() if permissions.can_see_location(user, location)} == visible
