@@ -201,6 +201,17 @@ def invite_person(*, actor, organisation, email, full_name, role, locations, is_
     return membership, link
 
 
+def _audit_membership(action, membership, actor, data=None):
+    audit.record(
+        action=action,
+        organisation=membership.organisation_id,
+        actor=actor,
+        obj=membership,
+        object_label=membership.user.get_full_name(),
+        data=data,
+    )
+
+
 @transaction.atomic
 def resend_invitation(*, actor, membership):
     user = membership.user
@@ -208,13 +219,7 @@ def resend_invitation(*, actor, membership):
         raise ValidationError("This person has already set a password.")
     link = set_password_link(user)
     _send_invitation(user=user, organisation=membership.organisation, actor=actor, link=link)
-    audit.record(
-        action="membership.invitation_resent",
-        organisation=membership.organisation_id,
-        actor=actor,
-        obj=membership,
-        object_label=user.get_full_name(),
-    )
+    _audit_membership("membership.invitation_resent", membership, actor)
     return link
 
 
@@ -247,13 +252,8 @@ def update_membership(*, actor, membership, role, locations, is_org_admin):
     membership.is_org_admin = is_org_admin
     membership.save(update_fields=["role", "is_org_admin"])
     membership.locations.set(locations)
-    audit.record(
-        action="membership.role_changed" if "role" in changes else "membership.changed",
-        organisation=membership.organisation_id,
-        actor=actor,
-        obj=membership,
-        object_label=membership.user.get_full_name(),
-        data=changes,
+    _audit_membership(
+        "membership.role_changed" if "role" in changes else "membership.changed", membership, actor, changes
     )
     forget_memberships(membership.user)
     return membership
@@ -282,14 +282,7 @@ def deactivate_membership(*, actor, membership, reason=""):
     membership.deactivated_at = timezone.now()
     membership.save(update_fields=["is_active", "deactivated_at"])
     ended = end_sessions(membership.user)
-    audit.record(
-        action="membership.deactivated",
-        organisation=membership.organisation_id,
-        actor=actor,
-        obj=membership,
-        object_label=membership.user.get_full_name(),
-        data={"reason": reason, "sessions_ended": ended},
-    )
+    _audit_membership("membership.deactivated", membership, actor, data={"reason": reason, "sessions_ended": ended})
     forget_memberships(membership.user)
     return membership
 
@@ -302,13 +295,7 @@ def reactivate_membership(*, actor, membership):
     membership.is_active = True
     membership.deactivated_at = None
     membership.save(update_fields=["is_active", "deactivated_at"])
-    audit.record(
-        action="membership.reactivated",
-        organisation=membership.organisation_id,
-        actor=actor,
-        obj=membership,
-        object_label=membership.user.get_full_name(),
-    )
+    _audit_membership("membership.reactivated", membership, actor)
     forget_memberships(membership.user)
     return membership
 
