@@ -1,8 +1,24 @@
 from .audit import AuditChainHead, AuditEvent
+from .plans import (
+    CADENCE_DAYS,
+    HIGH_RISK_AREAS,
+    Plan,
+    PlanSource,
+    PlanStatus,
+    QualityArea,
+    ReviewCadence,
+)
 from .reference import EvidenceCategory, Framework, KeyQuestion, QualityStatement, Regulation
 from .tenancy import Location, Membership, Organisation, Role, ServiceType, User, UserSession
 
 __all__ = [
+    "CADENCE_DAYS",
+    "HIGH_RISK_AREAS",
+    "Plan",
+    "PlanSource",
+    "PlanStatus",
+    "QualityArea",
+    "ReviewCadence",
     "AuditChainHead",
     "AuditEvent",
     "EvidenceCategory",
