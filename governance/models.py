@@ -114,6 +114,7 @@ class CheckResult(models.TextChoices):
     DUE = "due", "Due"
     HOLDING = "holding", "Holding"
     DETERIORATED = "deteriorated", "Deteriorated"
+    SUPERSEDED = "superseded", "Not needed: action reopened"
 
 
 class PostClosureCheckQuerySet(TenantQuerySet):
