@@ -63,6 +63,11 @@ class GateResult:
     def failing(self):
         return [criterion for criterion in self.criteria if not criterion.passed]
 
+    @property
+    def failing_before_request(self):
+        """What stops a closure request: the work and evidence, not the signer still to come."""
+        return [c for c in self.failing if c.code not in DECISION_CODES]
+
     def get(self, code):
         return next(criterion for criterion in self.criteria if criterion.code == code)
 
@@ -146,7 +151,7 @@ def counting_evidence(action, steps):
     finished = work_done_on(steps)
     step_done = {step.pk: timezone.localdate(step.done_at) for step in steps if step.is_done}
     counted, listed = [], []
-    for item in action.evidence.all():
+    for item in action.evidence.select_related("category"):
         if item.withdrawn_at is not None:
             continue
         if item.purpose != Purpose.ASSURANCE:

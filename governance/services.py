@@ -173,7 +173,7 @@ def request_closure(*, actor, action, bau_monitoring_plan, closure_learning, res
     )
     result = closure_gate.evaluate_action_closure(action, at=at, request=draft)
     if not result.ready_to_request:
-        raise ClosureRefused(result)
+        raise ClosureRefused(result, result.failing_before_request)
     draft.gate_at_request = result.as_json()
     draft.save()
     move(action, S.AWAITING_SIGNOFF, actor=actor, reason="closure requested", data={"request": draft.pk})
@@ -439,7 +439,7 @@ def request_plan_closure(*, actor, plan, bau_monitoring_plan, closure_learning, 
     )
     result = closure_gate.evaluate_plan_closure(plan, at=at, request=draft)
     if not result.ready_to_request:
-        raise ClosureRefused(result)
+        raise ClosureRefused(result, result.failing_before_request)
     draft.gate_at_request = result.as_json()
     draft.save()
     plan.status = PlanStatus.AWAITING_SIGNOFF

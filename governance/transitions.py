@@ -29,9 +29,9 @@ class TransitionNotAllowed(ValidationError):
 class ClosureRefused(ValidationError):
     """The gate said no. Carries every failing criterion, not just the first."""
 
-    def __init__(self, gate):
+    def __init__(self, gate, failing=None):
         self.gate = gate
-        self.failing = gate.failing
+        self.failing = gate.failing if failing is None else failing
         super().__init__([criterion.sentence for criterion in self.failing])
 
 

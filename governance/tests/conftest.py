@@ -76,7 +76,7 @@ class Story:
             kind=kind,
             purpose=purpose,
             title=title or f"{slug} evidence",
-            collected_on=collected_on or self.today,
+            collected_on=collected_on or timezone.localdate(),
             collected_by=self.manager,
             added_by=self.manager,
         )

@@ -227,3 +227,23 @@ def test_the_gate_can_be_asked_about_another_day(story, ni):
     result = evaluate(story, ni, at=later)
     assert failing(result) == {gate.STABILITY}
     assert "old" in result.get(gate.STABILITY).sentence or "stale" in result.get(gate.STABILITY).sentence.lower()
+
+
+def test_the_gate_does_not_query_per_evidence_item_or_reading(story, ni):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    story.make_ready()
+
+    def count():
+        action = story.refresh()
+        with CaptureQueriesContext(connection) as queries:
+            gate.evaluate_action_closure(action, actor=ni)
+        return len(queries)
+
+    count()  # the signer's memberships are loaded once and cached
+    before = count()
+    for n in range(20):
+        story.add_evidence(("outcomes", "processes", "observation")[n % 3], title=f"Extra {n}")
+    story.add_readings([97] * 10, ending=story.today - timedelta(days=60))
+    assert count() == before
