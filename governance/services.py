@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from actions.lint import lint_wording
 from actions.models import Action, Step
 from actions.models import ActionStatus as S
+from actions.services import lint_step, step_problems, wording_kept, wording_problem
 from governance import gate as closure_gate
 from governance.models import (
     CheckResult,
@@ -99,11 +99,13 @@ def add_step(*, actor, action, what, who=None, who_role="", due_date=None, recor
         raise TransitionNotAllowed(
             f"The action is {action.get_status_display().lower()}; decide or reopen it before adding steps."
         )
-    if not what.strip():
-        raise ValidationError({"what": "Say what is to be done."})
-    findings = lint_wording(what, kind="step", who=who or who_role, due_date=due_date)
-    if findings and not wording_reason.strip():
-        raise ValidationError({"what": f"{findings[0].message} Give a reason to keep this wording."})
+    fields = {"what": what, "who": who, "who_role": who_role, "due_date": due_date, "recorded_where": recorded_where}
+    problems = dict(reversed(step_problems(fields, action=action)))
+    findings = lint_step(fields)
+    if not problems and (problem := wording_problem(findings, wording_reason)):
+        problems["what"] = problem
+    if problems:
+        raise ValidationError(problems)
     order = (action.steps.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     step = Step.objects.create(
         action=action,
@@ -116,7 +118,7 @@ def add_step(*, actor, action, what, who=None, who_role="", due_date=None, recor
     )
     data = {"step": step.pk, "what": what[:200]}
     if findings:
-        data["wording_kept"] = {"reason": wording_reason, "findings": [f.code for f in findings]}
+        data["wording_kept"] = wording_kept(findings, wording_reason)
     _audit("step.added", action, actor, data)
     if action.status in (S.COMPLETED, S.ASSURANCE):
         move(action, S.IN_PROGRESS, actor=actor, reason="a step was added")

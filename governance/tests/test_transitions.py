@@ -285,3 +285,17 @@ def test_ten_simultaneous_approvals_give_one_closure(org, home, manager, staff, 
     assert SignOff.objects.filter(decision="approved").count() == 1
     assert PostClosureCheck.objects.count() == 2
     assert story.refresh().status == ActionStatus.CLOSED
+
+
+def test_adding_a_step_checks_it_like_any_other_step(story, outsider):
+    Action.objects.filter(pk=story.action.pk).update(due_date=timezone.localdate() + timedelta(days=7))
+    with pytest.raises(ValidationError) as error:
+        services.add_step(
+            actor=story.manager,
+            action=story.refresh(),
+            what="Deputy re-audits 10 MAR charts and records the result in the MAR audit file",
+            who=outsider,
+            due_date=timezone.localdate() + timedelta(days=30),
+        )
+    assert set(error.value.message_dict) == {"who", "due_date"}
+    assert story.action.steps.count() == 2
