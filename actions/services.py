@@ -6,12 +6,12 @@ refused unless the person gives a reason to keep it; the reason and the
 finding codes are kept in the audit event.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from actions.lint import lint_wording
 from actions.models import Action, ActionStatus, ApprovalLevel, ClosureCriteria, StabilityRule, Step
-from qip import audit
+from qip import audit, permissions
 from qip.models import Plan, PlanStatus, Role
 from qip.plan_services import first_messages, person_problem, uk_date
 
@@ -66,6 +66,12 @@ OFFSETS_MESSAGE = (
 
 
 # Helpers
+
+
+def _require(allowed, message):
+    """Refuse with PermissionDenied (a plain-English message) unless qip.permissions allowed it."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def _refuse_if_closed(action, doing="edited"):
@@ -232,6 +238,7 @@ def create_action(
     default to the model's defaults, with a nominated individual approving high-risk
     actions; `criteria` (a dict of CRITERIA_FIELDS) overrides them.
     """
+    _require(permissions.can_create_action(actor, plan, location), "You cannot add an action at this location.")
     steps = [dict(step) for step in steps]
     for step in steps:
         unknown = set(step) - set(STEP_FIELDS)
@@ -378,6 +385,7 @@ def update_action(*, actor, action, wording_reason="", **fields):
     unknown = set(fields) - set(ACTION_FIELDS)
     if unknown:
         raise TypeError(f"update_action() cannot change {', '.join(sorted(unknown))}")
+    _require(permissions.can_manage_action(actor, action), "You cannot change this action.")
     action = Action.objects.select_for_update().select_related("plan").get(pk=action.pk)
     _refuse_if_closed(action)
     for field in ("title", "high_risk_reason"):
@@ -451,6 +459,7 @@ def update_step(
     wording_reason="",
 ):
     """Edit a step's words (marking it done or undone is governance's). Returns the step (a fresh instance)."""
+    _require(permissions.can_edit_step(actor, step), "You cannot change this action's steps.")
     step = Step.objects.select_for_update().select_related("action__plan", "action__location").get(pk=step.pk)
     action = step.action
     _refuse_if_closed(action)
@@ -505,6 +514,7 @@ def change_criteria(*, actor, criteria, reason="", **fields):
     unknown = set(fields) - set(CRITERIA_FIELDS)
     if unknown:
         raise TypeError(f"change_criteria() cannot change {', '.join(sorted(unknown))}")
+    _require(permissions.can_change_criteria(actor, criteria), "You cannot change this action's closure criteria.")
     criteria = ClosureCriteria.objects.select_for_update().select_related("action__plan").get(pk=criteria.pk)
     action = Action.objects.select_for_update().select_related("plan").get(pk=criteria.action_id)
     criteria.action = action

@@ -6,7 +6,7 @@ overwritten. A concern records its effect on closure; governance reads it.
 
 import math
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ from evidence.models import (
     MeasureReading,
     Purpose,
 )
-from qip import audit
+from qip import audit, permissions
 from qip.models import EvidenceCategory, Plan, PlanStatus
 from qip.plan_services import date_problem, first_messages, person_problem, uk_date
 
@@ -50,6 +50,12 @@ WINDOW_STATUSES = {
     ActionStatus.AWAITING_SIGNOFF,
     ActionStatus.REOPENED,
 }
+
+
+def _require(allowed, message):
+    """Refuse with PermissionDenied (a plain-English message) unless qip.permissions allowed it."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def _is_number(value):
@@ -90,17 +96,24 @@ def add_evidence(
 
     Files are checked (size, type from the content) before anything is written; each is
     stored under a server-made name with its original name, type, size and SHA-256 recorded.
-    A closed plan takes no new evidence; a closed action does (post-closure checks).
+    A closed plan takes no new plan-level evidence, but its actions still take evidence for
+    their post-closure checks, which run after the plan has closed.
     """
     if (action is None) == (plan is None):
         raise ValidationError({"__all__": "Add evidence to an action or to a plan (one of the two)."})
+    _require(
+        permissions.can_add_evidence(actor, action if action is not None else plan, location=location),
+        f"You cannot add evidence to this {'action' if action is not None else 'plan'}.",
+    )
     if action is not None:
         action = Action.objects.select_related("plan", "location").get(pk=action.pk)
         plan = action.plan
     else:
         plan = Plan.objects.get(pk=plan.pk)
-    if plan.status == PlanStatus.CLOSED:
-        raise ValidationError({"__all__": f"{plan.reference} is closed, so it takes no new evidence."})
+    if plan.status == PlanStatus.CLOSED and action is None:
+        raise ValidationError(
+            {"__all__": f"{plan.reference} is closed; add evidence to one of its actions for a post-closure check."}
+        )
     collected_by = collected_by or actor
     errors = {}
     if action is not None:
@@ -211,6 +224,7 @@ def add_evidence(
 @transaction.atomic
 def withdraw_evidence(*, actor, evidence, reason):
     """Withdraw evidence with a reason. The row and its files are kept."""
+    _require(permissions.can_withdraw_evidence(actor, evidence), "You cannot withdraw this evidence.")
     evidence = EvidenceItem.objects.select_for_update().get(pk=evidence.pk)
     if evidence.is_withdrawn:
         raise ValidationError(
@@ -276,6 +290,7 @@ def create_measure(
     data_source="",
 ):
     """The action's measure (one per action)."""
+    _require(permissions.can_manage_measure(actor, action), "You cannot set this action's measure.")
     action = Action.objects.select_for_update().select_related("plan").get(pk=action.pk)
     if action.is_closed:
         raise ValidationError({"__all__": "This action is closed, so its measure cannot be set. Reopen it first."})
@@ -315,6 +330,7 @@ def update_measure(*, actor, measure, reason="", **fields):
     unknown = set(fields) - set(MEASURE_FIELDS)
     if unknown:
         raise TypeError(f"update_measure() cannot change {', '.join(sorted(unknown))}")
+    _require(permissions.can_manage_measure(actor, measure.action), "You cannot change this measure.")
     measure = Measure.objects.select_for_update().select_related("action__plan").get(pk=measure.pk)
     action = measure.action
     if action.is_closed:
@@ -366,6 +382,7 @@ def _already_recorded(measure, existing):
 @transaction.atomic
 def record_reading(*, actor, measure, period_end, value=None, numerator=None, denominator=None, note="", location=None):
     """One reading. The value may come from numerator/denominator (a percentage, 1 dp). Never overwrites."""
+    _require(permissions.can_record_reading(actor, measure), "You cannot record readings for this measure.")
     measure = Measure.objects.select_related("action__plan", "action__location").get(pk=measure.pk)
     action = measure.action
     location = location or action.location
@@ -467,6 +484,7 @@ def log_concern(*, actor, action, kind, occurred_on, summary, people_named=""):
     Closed → reopening proposed (action.reopen_proposed_at set); being worked on or monitored →
     the stability window restarts; open (not started) → no effect.
     """
+    _require(permissions.can_log_concern(actor, action), "You cannot log a concern against this action.")
     action = Action.objects.select_for_update().select_related("plan").get(pk=action.pk)
     concern = Concern(
         action=action,

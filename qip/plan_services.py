@@ -7,11 +7,11 @@ a plan and edit what a registered manager may edit while it is open.
 import re
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from qip import audit
+from qip import audit, permissions
 from qip.models import CADENCE_DAYS, Membership, Organisation, Plan, PlanStatus, QualityStatement, Regulation, Role
 
 # Fields update_plan() accepts; the M2M ones are compared as sorted name lists.
@@ -40,6 +40,12 @@ RISK_MESSAGES = {
 
 
 # Helpers shared with actions.services and evidence.services (they may import qip).
+
+
+def _require(allowed, message):
+    """Refuse with PermissionDenied (a plain-English message) unless qip.permissions allowed it."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def uk_today():
@@ -197,6 +203,12 @@ def create_plan(
     target_date=None,
 ):
     """A new open plan. The reference defaults to the organisation's next QIP-<year>-<NNN>."""
+    locations = list(locations)
+    _require(
+        permissions.can_create_plan(actor, organisation, locations),
+        "You cannot create a plan for these locations: only a registered manager, quality lead or nominated "
+        "individual can, at locations they work at.",
+    )
     # Serialise numbering per organisation (PostgreSQL; SQLite already writes one at a time).
     organisation = Organisation.objects.select_for_update().get(pk=getattr(organisation, "pk", organisation))
     locations, quality_statements, regulations = list(locations), list(quality_statements), list(regulations)
@@ -273,6 +285,7 @@ def update_plan(*, actor, plan, **fields):
     unknown = set(fields) - set(EDITABLE_PLAN_FIELDS)
     if unknown:
         raise TypeError(f"update_plan() cannot change {', '.join(sorted(unknown))}")
+    _require(permissions.can_edit_plan(actor, plan), "You cannot edit this plan.")
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     if plan.status == PlanStatus.CLOSED:
         raise ValidationError(

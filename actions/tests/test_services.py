@@ -173,9 +173,12 @@ def test_the_location_must_be_one_of_the_plans(valid, org):
     assert counts() == before
 
 
-def test_the_owner_must_be_an_active_member_who_works_at_the_location(valid, branch, staff, outsider, viewer):
+def test_the_owner_must_be_an_active_member_who_works_at_the_location(
+    valid, branch, staff, outsider, viewer, other_manager
+):
     with pytest.raises(ValidationError) as error:
-        create_action(**valid(location=branch, owner=staff))
+        # Riverside's registered manager: Oak House's may not add actions there at all.
+        create_action(**valid(actor=other_manager, location=branch, owner=staff))
     assert error.value.message_dict["owner"] == [
         "Sam Staff does not work at Riverside Homecare, so cannot be the action owner here."
     ]

@@ -246,10 +246,13 @@ def test_files_over_the_size_limit_are_refused(valid, settings, media):
     assert check_upload(upload("small.pdf", PDF_BYTES)).size == len(PDF_BYTES)
 
 
-def test_plan_level_evidence_may_name_one_of_the_plans_locations(valid, plan, branch, org):
+def test_plan_level_evidence_may_name_one_of_the_plans_locations(valid, plan, branch, org, other_manager):
     from qip.tests.factories import LocationFactory
 
-    item = add_evidence(**valid(action=None, plan=plan, location=branch, kind="governance_minutes"))
+    # Riverside's registered manager: Oak House's may not add evidence from Riverside.
+    item = add_evidence(
+        **valid(actor=other_manager, action=None, plan=plan, location=branch, kind="governance_minutes")
+    )
     assert (item.plan, item.action, item.location) == (plan, None, branch)
 
     elsewhere = LocationFactory(organisation=org, name="Elm Lodge")
@@ -312,15 +315,23 @@ def test_evidence_can_assure_one_of_the_actions_steps_only(valid, action, plan, 
     assert error.value.message_dict["assures_step"] == ["Choose one of this action's steps."]
 
 
-def test_a_closed_plan_takes_no_new_evidence(valid, plan, action):
+def test_a_closed_plan_takes_no_new_plan_level_evidence(valid, plan, action):
     Plan.objects.filter(pk=plan.pk).update(status="closed", closed_at=timezone.now())
     before = counts()
 
     with pytest.raises(ValidationError) as error:
-        add_evidence(**valid())
+        add_evidence(**valid(action=None, plan=plan))
 
-    assert error.value.messages == [f"{plan.reference} is closed, so it takes no new evidence."]
+    assert error.value.messages == [
+        f"{plan.reference} is closed; add evidence to one of its actions for a post-closure check."
+    ]
     assert counts() == before
+
+
+def test_a_closed_plans_actions_still_take_evidence_for_their_post_closure_checks(valid, plan, action):
+    Plan.objects.filter(pk=plan.pk).update(status="closed", closed_at=timezone.now())
+    item = add_evidence(**valid(title="90-day check: MAR audit"))
+    assert item.plan == plan
 
 
 def test_a_closed_action_still_takes_evidence_for_its_post_closure_checks(valid, action, ni):

@@ -26,6 +26,24 @@ def row_counts():
     return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
 
 
+# The tables the demo plans fill: each must have rows, so "nothing changed" means something.
+DEMO_PLAN_TABLES = [
+    "qip.Plan",
+    "actions.Action",
+    "actions.Step",
+    "actions.ClosureCriteria",
+    "evidence.EvidenceItem",
+    "evidence.Measure",
+    "evidence.MeasureReading",
+    "evidence.Concern",
+    "governance.ClosureRequest",
+    "governance.SignOff",
+    "governance.PostClosureCheck",
+    "governance.Reopening",
+    "qip.AuditEvent",
+]
+
+
 # seed_demo
 
 
@@ -51,6 +69,7 @@ def test_seed_demo_creates_the_example_group_with_one_login_per_role(db):
 def test_seed_demo_run_twice_changes_nothing(db):
     run("seed_demo")
     before = row_counts()
+    assert all(before[label] > 0 for label in DEMO_PLAN_TABLES), {label: before[label] for label in DEMO_PLAN_TABLES}
     heads = list(AuditEvent.objects.order_by("chain", "seq").values_list("hash", flat=True))
 
     output = run("seed_demo")

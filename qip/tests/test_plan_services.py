@@ -149,14 +149,15 @@ def test_bad_input_is_refused_by_field_and_nothing_is_written(valid, overrides, 
     assert counts() == before
 
 
-def test_locations_must_be_this_organisations_and_current(valid, org, foreign_location):
+def test_locations_must_be_this_organisations_and_current(valid, org, foreign_location, ni):
     with pytest.raises(ValidationError) as error:
         create_plan(**valid(locations=[foreign_location]))
     assert error.value.message_dict["locations"] == ["Choose locations of this organisation."]
 
     old = LocationFactory(organisation=org, name="Old Mill", archived_at=timezone.now())
     with pytest.raises(ValidationError) as error:
-        create_plan(**valid(locations=[old]))
+        # The nominated individual: the registered manager of Oak House may not plan at Old Mill at all.
+        create_plan(**valid(actor=ni, locations=[old]))
     assert error.value.message_dict["locations"] == ["Old Mill is archived; choose a current location."]
 
 

@@ -38,6 +38,14 @@ PEOPLE = [
         ["Riverside Homecare"],
         False,
     ),
+    (
+        "maple.manager@example.com",
+        "Nadia Begum",
+        "Example Care Group",
+        Role.REGISTERED_MANAGER,
+        ["Maple Court Supported Living"],
+        False,
+    ),
     ("staff@example.com", "Amir Khan", "Example Care Group", Role.STAFF, ["Oak House"], False),
     ("viewer@example.com", "Helen Price", "Example Care Group", Role.VIEWER, ["Riverside Homecare"], False),
     ("quality@example.com", "Tom Okafor", "Northgate Homecare", Role.QUALITY_LEAD, [], False),
@@ -46,19 +54,30 @@ PEOPLE = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo organisations and one login per role. Running it again changes nothing."
+    help = (
+        "Create the demo organisations, one login per role and five example plans at different stages. "
+        "Running it again changes nothing."
+    )
 
     def handle(self, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo never runs with DJANGO_ENV=production.")
+        # governance sits above qip: imported here, never at module level.
+        from governance import demo
+
         with transaction.atomic():
             created = self.seed()
+            example = Organisation.objects.get(name=demo.ORGANISATION)
+            created += demo.seed_plans(example, password=PASSWORD)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new records)."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for email, _name, organisation, role, locations, admin in PEOPLE:
             where = ", ".join(locations) or "all locations"
             extra = ", organisation admin" if admin else ""
             self.stdout.write(f"  {email:<32} {Role(role).label} at {organisation} ({where}{extra})")
+        self.stdout.write(f"Demo plans at {example.name}:")
+        for line in demo.summary_lines(example):
+            self.stdout.write(f"  {line}")
 
     def seed(self):
         created = 0
