@@ -12,6 +12,12 @@ from qip.models import Role
 from qip.tests.factories import PASSWORD, LocationFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files go to a folder of the test's own, never var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def password():
     return PASSWORD

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from qip.forms import EmailAuthenticationForm
 from qip.views import accounts, audit_log, home, locations, people
@@ -51,6 +51,12 @@ urlpatterns = [
         people.person_resend_invitation,
         name="person_resend_invitation",
     ),
+    # The workflow screens live with the apps they show (string includes: qip imports no app above it).
+    path("", include("governance.urls_dashboard")),
+    path("plans/", include("governance.urls_plans")),
+    path("actions/", include("governance.urls_actions")),
+    path("evidence/", include("evidence.urls")),
+    path("measures/", include("evidence.urls_measures")),
 ]
 
 handler403 = "qip.views.home.permission_denied"

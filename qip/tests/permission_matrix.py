@@ -9,7 +9,16 @@ Personas (see conftest.py): anonymous; staff, manager (registered manager of
 `home`), other_manager (registered manager of `branch` only), quality, ni,
 viewer (of `branch`), admin (organisation admin); outsider (organisation admin
 of a foreign organisation). Object URLs point at `org`'s objects.
+
+Apps add their own rows in a module listed in ROW_MODULES, so work on
+different screens never edits the same file. Such a module defines
+`ROWS` ({url name: {"GET": row(...), "POST": row(...)}}) and may define
+`kwargs(world)` ({url name: URL kwargs}) and `post_data(world)`
+({url name: POST data}); `world` holds objects of `org` at `home` (see
+test_permission_matrix.world).
 """
+
+import importlib
 
 PERSONAS = ["anonymous", "staff", "manager", "other_manager", "quality", "ni", "viewer", "admin", "outsider"]
 MEMBERS = ["staff", "manager", "other_manager", "quality", "ni", "viewer", "admin"]
@@ -73,3 +82,46 @@ MATRIX = {
     "person_reactivate": {"GET": admin_only(foreign=404), "POST": admin_only(foreign=404)},
     "person_resend_invitation": {"GET": admin_only(foreign=404), "POST": admin_only(foreign=404)},
 }
+
+
+ROW_MODULES = [
+    "governance.tests.matrix_dashboard",
+    "governance.tests.matrix_plans",
+    "governance.tests.matrix_actions",
+    "evidence.tests.matrix_evidence",
+    "evidence.tests.matrix_measures",
+]
+
+
+def row_modules():
+    modules = []
+    for name in ROW_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+    return modules
+
+
+def all_rows():
+    rows = dict(MATRIX)
+    for module in row_modules():
+        clash = set(rows) & set(module.ROWS)
+        assert not clash, f"{module.__name__} repeats rows {clash}"
+        rows.update(module.ROWS)
+    return rows
+
+
+def all_kwargs(world):
+    merged = {}
+    for module in row_modules():
+        merged.update(getattr(module, "kwargs", lambda world: {})(world))
+    return merged
+
+
+def all_post_data(world):
+    merged = {}
+    for module in row_modules():
+        merged.update(getattr(module, "post_data", lambda world: {})(world))
+    return merged

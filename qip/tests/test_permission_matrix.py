@@ -4,7 +4,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from qip.models import Membership
-from qip.tests.permission_matrix import MATRIX, PERSONAS
+from qip.tests import domain_factories as make
+from qip.tests.permission_matrix import PERSONAS, all_kwargs, all_post_data, all_rows
 
 LOGIN_URL = reverse("login")
 
@@ -19,6 +20,9 @@ def url_names(patterns=None, prefix=""):
         elif isinstance(pattern, URLPattern):
             names.append(f"{prefix}{pattern.name}" if pattern.name else f"<unnamed {pattern.pattern}>")
     return names
+
+
+MATRIX = all_rows()
 
 
 def test_every_url_pattern_has_a_row_in_the_matrix():
@@ -48,12 +52,37 @@ class Rollback(Exception):
 
 
 @pytest.fixture
-def cast(request, org, home, branch, foreign_org):
+def world(org, home, branch, manager, staff, ni):
+    """Objects of `org` at `home` that object URLs point at; owned by `manager`, worked on by `staff`."""
+    plan = make.PlanFactory(organisation=org, locations=[home], owner=manager, created_by=manager)
+    action = make.ActionFactory(plan=plan, location=home, owner=manager, created_by=manager, steps=0, measure=True)
+    step = make.StepFactory(action=action, who=staff)
+    reading = make.ReadingFactory(measure=action.measure, location=home)
+    evidence = make.EvidenceFactory(action=action, files=[("audit.pdf", make.PDF_BYTES)])
+    concern = make.ConcernFactory(action=action)
+    return {
+        "org": org,
+        "home": home,
+        "branch": branch,
+        "plan": plan,
+        "action": action,
+        "step": step,
+        "measure": action.measure,
+        "reading": reading,
+        "evidence": evidence,
+        "evidence_file": evidence.files.first(),
+        "concern": concern,
+    }
+
+
+@pytest.fixture
+def cast(request, org, home, branch, foreign_org, world):
     users = {persona: request.getfixturevalue(persona) for persona in PERSONAS if persona != "anonymous"}
     managers_membership = Membership.objects.get(user=users["manager"], organisation=org)
     return {
         "users": users,
-        "kwargs": {
+        "kwargs": all_kwargs(world)
+        | {
             "location_edit": {"pk": home.pk},
             "location_archive": {"pk": home.pk},
             "location_restore": {"pk": home.pk},
@@ -64,7 +93,7 @@ def cast(request, org, home, branch, foreign_org):
             "password_reset_confirm": {"uidb64": "MQ", "token": "bad-token"},
             "invite_accept": {"uidb64": "MQ", "token": "bad-token"},
         },
-        "post_data": {"switch_organisation": {"organisation": org.pk}},
+        "post_data": all_post_data(world) | {"switch_organisation": {"organisation": org.pk}},
     }
 
 
