@@ -92,3 +92,40 @@ def viewer(org, branch):
 @pytest.fixture
 def outsider(foreign_org, foreign_location):
     return _member(foreign_org, Role.REGISTERED_MANAGER, admin=True, name="Olive Outsider")
+
+
+# Browser tests (marked `browser`): one Chromium for the session, a fresh context per test.
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import os
+
+    # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls stay synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    from qip.tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    # bypass_csp lets the tests inject axe-core; the app's own pages never need it.
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())

@@ -1,0 +1,35 @@
+"""Helpers for browser tests: Debian's Chromium through Playwright, and axe-core checks."""
+
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+DEMO_PASSWORD = "demo-password-2026"
+
+
+def sign_in(page, live_server, email, password=DEMO_PASSWORD):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def axe_violations(page, impacts=("serious", "critical")):
+    """Run axe-core on the current page; the context must be made with bypass_csp=True to inject it."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {', '.join(n['target'][0] for n in v['nodes'][:3])}"
+        for v in results["violations"]
+        if v["impact"] in impacts
+    ]
