@@ -28,6 +28,14 @@ class EvidenceKind(models.TextChoices):
 class EvidenceQuerySet(TenantQuerySet):
     location_path = "location"
 
+    def for_user(self, user, organisation=None):
+        # Plan-level evidence may have no location: whoever can see the plan sees it.
+        from qip.models import Plan
+
+        visible_plans = Plan.objects.for_user(user, organisation).values("pk")
+        located = super().for_user(user, organisation)
+        return self.filter(Q(pk__in=located.values("pk")) | Q(location__isnull=True, plan__in=visible_plans))
+
     def current(self):
         return self.filter(withdrawn_at__isnull=True)
 

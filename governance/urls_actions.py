@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from governance.views import actions
+
+urlpatterns = [
+    path("new/<int:plan_pk>/", actions.action_create, name="action_create"),
+    path("<int:pk>/", actions.action_detail, name="action_detail"),
+    path("<int:pk>/edit/", actions.action_edit, name="action_edit"),
+    path("<int:pk>/steps/add/", actions.step_add, name="step_add"),
+    path("steps/<int:pk>/done/", actions.step_done, name="step_done"),
+    path("wording-check/", actions.wording_check, name="wording_check"),
+    path("<int:pk>/assurance/", actions.action_start_assurance, name="action_start_assurance"),
+    path("<int:pk>/request-closure/", actions.action_request_closure, name="action_request_closure"),
+    path("<int:action_pk>/concerns/new/", actions.concern_add, name="concern_add"),
+]

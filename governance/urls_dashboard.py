@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from governance.views import dashboard
+
+urlpatterns = [
+    # The home page: qip.urls mounts this module at "" and no longer has a "home" of its own.
+    path("", dashboard.dashboard, name="home"),
+]

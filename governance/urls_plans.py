@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from governance.views import plans
+
+urlpatterns = [
+    path("", plans.plan_list, name="plan_list"),
+    path("new/", plans.plan_create, name="plan_create"),
+    path("<int:pk>/", plans.plan_detail, name="plan_detail"),
+    path("<int:pk>/edit/", plans.plan_edit, name="plan_edit"),
+]

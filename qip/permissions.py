@@ -198,6 +198,7 @@ def navigation(user, organisation):
     items = [("Home", "home")]
     if organisation is None:
         return items
+    items.append(("Plans", "plan_list"))
     if can_view_audit_log(user, organisation):
         items.append(("Audit log", "audit_log"))
     if can_manage_locations(user, organisation):

@@ -5,7 +5,6 @@ from qip.forms import EmailAuthenticationForm
 from qip.views import accounts, audit_log, home, locations, people
 
 urlpatterns = [
-    path("", home.home, name="home"),
     path("health/", home.health, name="health"),
     # Sign-in
     path(

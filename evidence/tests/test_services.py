@@ -614,3 +614,17 @@ def test_factories_make_valid_evidence_for_others(action, media):
     [stored] = item.files.all()
     assert item.category.slug == "outcomes"
     assert (stored.content_type, stored.sha256) == ("application/pdf", hashlib.sha256(PDF_BYTES).hexdigest())
+
+
+def test_plan_evidence_without_a_location_is_seen_by_whoever_sees_the_plan(
+    org, home, branch, manager, other_manager, outsider
+):
+    from evidence.models import EvidenceItem
+    from qip.tests.domain_factories import EvidenceFactory, PlanFactory
+
+    plan = PlanFactory(organisation=org, locations=[home], owner=manager, created_by=manager)
+    item = EvidenceFactory(plan=plan, action=None, location=None)
+
+    assert list(EvidenceItem.objects.for_user(manager, org)) == [item]
+    assert not EvidenceItem.objects.for_user(other_manager, org).exists()
+    assert not EvidenceItem.objects.for_user(outsider).exists()

@@ -14,12 +14,12 @@ def nav_links(page):
 @pytest.mark.parametrize(
     ("email", "role_badge", "navigation"),
     [
-        ("admin@example.com", "Viewer, admin", ["Home", "Audit log", "Locations", "People"]),
-        ("ni@example.com", "Nominated individual", ["Home", "Audit log"]),
-        ("quality@example.com", "Quality lead", ["Home", "Audit log"]),
-        ("manager@example.com", "Registered manager", ["Home"]),
-        ("staff@example.com", "Staff", ["Home"]),
-        ("viewer@example.com", "Viewer", ["Home"]),
+        ("admin@example.com", "Viewer, admin", ["Home", "Plans", "Audit log", "Locations", "People"]),
+        ("ni@example.com", "Nominated individual", ["Home", "Plans", "Audit log"]),
+        ("quality@example.com", "Quality lead", ["Home", "Plans", "Audit log"]),
+        ("manager@example.com", "Registered manager", ["Home", "Plans"]),
+        ("staff@example.com", "Staff", ["Home", "Plans"]),
+        ("viewer@example.com", "Viewer", ["Home", "Plans"]),
     ],
 )
 def test_each_demo_login_lands_on_home_with_its_navigation(demo, live_server, page, email, role_badge, navigation):
@@ -33,7 +33,7 @@ def test_each_demo_login_lands_on_home_with_its_navigation(demo, live_server, pa
 def test_manager_sees_only_their_home_and_skip_link_is_first_on_the_keyboard(demo, live_server, page):
     sign_in(page, live_server, "manager@example.com")
     page.wait_for_url(f"{live_server.url}/")
-    table = page.get_by_role("table").inner_text()
+    table = page.get_by_role("table", name="Locations you can see").inner_text()
     assert "Oak House" in table
     assert "Riverside Homecare" not in table
     page.keyboard.press("Tab")
@@ -50,7 +50,7 @@ def test_quality_lead_switches_organisation_and_sees_which_one_is_current(demo, 
     page.get_by_role("button", name="Switch").click()
     page.wait_for_load_state()
     assert "Northgate Homecare" in current.inner_text()
-    assert "Northgate Homecare Branch" in page.get_by_role("table").inner_text()
+    assert "Northgate Homecare Branch" in page.get_by_role("table", name="Locations you can see").inner_text()
     assert "Oak House" not in page.content()
 
 

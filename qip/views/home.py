@@ -4,16 +4,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from qip import services
-from qip.models import Location
-
-
-@login_required
-@require_GET
-def home(request):
-    if request.organisation is None:
-        return render(request, "qip/no_organisation.html")
-    locations = Location.objects.for_user(request.user, request.organisation).current()
-    return render(request, "qip/home.html", {"locations": locations})
 
 
 @require_GET

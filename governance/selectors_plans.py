@@ -1,0 +1,438 @@
+"""Reads for the plan screens (list, form choices, detail). Each starts from `for_user()`.
+
+Flags a manager filters by, worked out in the database so the list costs the same
+number of queries whatever its length:
+
+- risk score = likelihood × impact; high ≥ 15, medium 8–14, low ≤ 7;
+- overdue = not closed and past its target date;
+- stalled = overdue and nothing new (evidence added or a measure reading recorded)
+  in the last two review cycles (CADENCE_DAYS of the plan's cadence).
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+
+from actions.models import Action, ActionStatus
+from evidence.models import EvidenceItem, MeasureReading
+from evidence.services import format_value
+from qip import audit_text
+from qip.models import (
+    CADENCE_DAYS,
+    AuditEvent,
+    KeyQuestion,
+    Location,
+    Membership,
+    Plan,
+    PlanSource,
+    PlanStatus,
+    QualityArea,
+    QualityStatement,
+    Regulation,
+    ReviewCadence,
+    User,
+)
+from qip.permissions import PLAN_MANAGERS, can_see_location
+
+STALLED_CYCLES = 2
+HIGH_RISK_FROM, MEDIUM_RISK_FROM = 15, 8
+RISK_LEVELS = [("high", "High (15–25)"), ("medium", "Medium (8–14)"), ("low", "Low (1–7)")]
+RISK_RANGES = {"high": (HIGH_RISK_FROM, 25), "medium": (MEDIUM_RISK_FROM, HIGH_RISK_FROM - 1), "low": (1, 7)}
+HISTORY_LIMIT = 50
+
+
+def uk_today():
+    return timezone.localdate()
+
+
+def risk_level(score):
+    """high, medium or low for a likelihood × impact score."""
+    if score >= HIGH_RISK_FROM:
+        return "high"
+    return "medium" if score >= MEDIUM_RISK_FROM else "low"
+
+
+def _start_of_day(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _stall_cutoff(today):
+    """Per plan, the moment two review cycles ago (depends on the plan's cadence)."""
+    return Case(
+        *[
+            When(review_cadence=cadence, then=Value(_start_of_day(today - timedelta(days=STALLED_CYCLES * days))))
+            for cadence, days in CADENCE_DAYS.items()
+        ],
+        default=Value(_start_of_day(today - timedelta(days=STALLED_CYCLES * CADENCE_DAYS["monthly"]))),
+        output_field=DateTimeField(),
+    )
+
+
+def _action_count(condition=None):
+    actions = Action.objects.filter(plan=OuterRef("pk"))
+    if condition is not None:
+        actions = actions.filter(condition)
+    counted = actions.order_by().values("plan").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_flags(plans, *, today=None):
+    """Annotate risk_rating (the risk score), is_overdue, is_stalled, actions_total and actions_closed.
+
+    Subqueries, not joins, so a plan is never counted or listed twice.
+    """
+    today = today or uk_today()
+    not_closed = ~Q(status=PlanStatus.CLOSED)
+    overdue = not_closed & Q(target_date__lt=today)
+    recent_evidence = EvidenceItem.objects.filter(plan=OuterRef("pk"), added_at__gte=OuterRef("stall_cutoff"))
+    recent_reading = MeasureReading.objects.filter(
+        measure__action__plan=OuterRef("pk"), recorded_at__gte=OuterRef("stall_cutoff")
+    )
+    return plans.annotate(
+        risk_rating=F("risk_likelihood") * F("risk_impact"),
+        is_overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        stall_cutoff=_stall_cutoff(today),
+        has_recent_activity=Exists(recent_evidence) | Exists(recent_reading),
+        actions_total=_action_count(),
+        actions_closed=_action_count(Q(status=ActionStatus.CLOSED)),
+    ).annotate(
+        is_stalled=Case(
+            When(overdue & Q(has_recent_activity=False), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def plans_for_list(*, user, organisation, today=None):
+    """The plans the user may see, with their owner, locations (by name) and the flags of with_flags()."""
+    plans = (
+        Plan.objects.for_user(user, organisation)
+        .select_related("owner")
+        .prefetch_related(Prefetch("locations", queryset=Location.objects.order_by(Lower("name"), "pk")))
+    )
+    return with_flags(plans, today=today)
+
+
+# Choices for the filters and the form
+
+
+def visible_locations(*, user, organisation):
+    return Location.objects.for_user(user, organisation).order_by(Lower("name"), "pk")
+
+
+def current_key_questions():
+    return KeyQuestion.objects.filter(framework__is_current=True).order_by("order")
+
+
+def quality_statements_for_picker(*, include=()):
+    """Statements of the current framework, plus any already linked (`include`), with their key question."""
+    return (
+        QualityStatement.objects.filter(Q(key_question__framework__is_current=True) | Q(pk__in=list(include)))
+        .select_related("key_question")
+        .order_by("key_question__framework", "key_question__order", "order")
+    )
+
+
+def regulations_for_picker(*, include=()):
+    return Regulation.objects.filter(Q(framework__is_current=True) | Q(pk__in=list(include))).order_by(
+        "framework", "order"
+    )
+
+
+def grouped_statement_choices():
+    """[(key question name, [(statement pk, statement name), ...]), ...] for a select with groups."""
+    groups = {}
+    for statement in quality_statements_for_picker():
+        groups.setdefault(statement.key_question.name, []).append((statement.pk, statement.name))
+    return list(groups.items())
+
+
+def plan_owner_choices(*, user, organisation, include=None):
+    """Active people of the organisation who may own a plan (registered manager and above), by name.
+
+    `include` keeps the current owner on an edit form even when they no longer qualify (the
+    service then says why they cannot stay the owner).
+    """
+    owners = Membership.objects.for_user(user, organisation).filter(
+        is_active=True, role__in=PLAN_MANAGERS, user__is_active=True
+    )
+    condition = Q(pk__in=owners.values("user_id"))
+    if include is not None:
+        condition |= Q(pk=include.pk)
+    return User.objects.filter(condition).order_by(Lower("full_name"), "email")
+
+
+def owners_of_visible_plans(*, user, organisation):
+    """Everyone who owns a plan the user may see: the choices of the owner filter."""
+    plans = Plan.objects.for_user(user, organisation)
+    return User.objects.filter(pk__in=plans.values("owner_id")).order_by(Lower("full_name"), "email")
+
+
+# Detail
+
+LIVE, ASSURANCE, BAU, NO_ACTIONS = "live", "in assurance", "business as usual", "no actions yet"
+LIVE_STATUSES = {ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.REOPENED}
+
+
+def location_state(actions):
+    """live (work going on), in assurance (no live action, not all closed) or business as usual (all closed)."""
+    if not actions:
+        return NO_ACTIONS
+    statuses = {action.status for action in actions}
+    if statuses == {ActionStatus.CLOSED}:
+        return BAU
+    if statuses & LIVE_STATUSES:
+        return LIVE
+    return ASSURANCE
+
+
+def plan_for_detail(*, user, organisation):
+    """The plans the user may see, ready for the detail page (get the one wanted with pk=)."""
+    return (
+        Plan.objects.for_user(user, organisation)
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch("locations", queryset=Location.objects.order_by(Lower("name"), "pk")),
+            Prefetch("quality_statements", queryset=QualityStatement.objects.select_related("key_question")),
+            Prefetch("regulations", queryset=Regulation.objects.order_by("framework", "order")),
+        )
+    )
+
+
+def plan_actions(*, user, organisation, plan):
+    """The plan's actions the user may see, with location, owner, measure and its readings (oldest first)."""
+    return list(
+        Action.objects.for_user(user, organisation)
+        .filter(plan=plan)
+        .select_related("location", "owner", "measure", "criteria")
+        .prefetch_related(Prefetch("measure__readings", queryset=MeasureReading.objects.order_by("period_end", "pk")))
+        .order_by(Lower("location__name"), "location_id", "due_date", "pk")
+    )
+
+
+def actions_by_location(*, user, plan, actions):
+    """[{location, state, actions}] for each of the plan's locations the user can see, by name."""
+    by_location = {}
+    for action in actions:
+        by_location.setdefault(action.location_id, []).append(action)
+    groups = []
+    for location in plan.locations.all():
+        location_actions = by_location.pop(location.pk, [])
+        if location_actions or can_see_location(user, location):
+            groups.append(
+                {"location": location, "state": location_state(location_actions), "actions": location_actions}
+            )
+    # An action at a location the plan no longer lists (should not happen: the service refuses that).
+    for location_actions in by_location.values():
+        location = location_actions[0].location
+        groups.append({"location": location, "state": location_state(location_actions), "actions": location_actions})
+    return groups
+
+
+def measured_actions(actions):
+    """Actions with a measure, each with `location_readings`: its readings at the action's location."""
+    measured = []
+    for action in actions:
+        if not _has_measure(action):
+            continue
+        readings = action.measure.readings.all()
+        action.location_readings = [reading for reading in readings if reading.location_id == action.location_id]
+        action.latest_reading = action.location_readings[-1] if action.location_readings else None
+        action.latest_meets = bool(action.latest_reading) and action.measure.meets_target(action.latest_reading.value)
+        measure = action.measure
+        action.target_text = format_value(measure.target, measure.unit)
+        action.baseline_text = (
+            "" if measure.baseline_value is None else format_value(measure.baseline_value, measure.unit)
+        )
+        action.latest_text = format_value(action.latest_reading.value, measure.unit) if action.latest_reading else ""
+        measured.append(action)
+    return measured
+
+
+def _has_measure(action):
+    try:
+        action.measure  # noqa: B018 - a reverse one-to-one raises when there is none
+    except Action.measure.RelatedObjectDoesNotExist:
+        return False
+    return True
+
+
+def plan_evidence(*, user, organisation, plan):
+    """All the plan's evidence the user may see (withdrawn too), newest first, with category and files."""
+    return list(
+        EvidenceItem.objects.for_user(user, organisation)
+        .filter(plan=plan)
+        .select_related("category", "action", "location", "collected_by", "added_by", "withdrawn_by")
+        .prefetch_related("files")
+        .order_by("-collected_on", "-pk")
+    )
+
+
+def plan_history(*, user, organisation, plan, actions, limit=HISTORY_LIMIT):
+    """(events, total): the latest `limit` audit events about the plan and its actions, newest first.
+
+    Each event gets `.description` (plain English) and `.about` (the action's title, or "" for the plan).
+    """
+    about_plan = Q(object_type=Plan._meta.label_lower, object_id=str(plan.pk))
+    about_actions = Q(object_type=Action._meta.label_lower, object_id__in=[str(action.pk) for action in actions])
+    events = AuditEvent.objects.for_user(user, organisation).filter(about_plan | about_actions)
+    total = events.count()
+    latest = list(events.select_related("actor").order_by("-at", "-seq")[:limit])
+    titles = {str(action.pk): action.title for action in actions}
+    for event in latest:
+        event.description = describe(event)
+        event.about = titles.get(event.object_id, "") if event.object_type == Action._meta.label_lower else ""
+    return latest, total
+
+
+# History in plain English. qip.audit_text.describe() is used for every code it knows;
+# the plan and action codes it does not (yet) know are worded here.
+
+PLAN_FIELD_NAMES = {
+    "title": "title",
+    "problem_statement": "problem statement",
+    "source": "source",
+    "source_reference": "source reference",
+    "source_date": "source date",
+    "root_causes": "root causes",
+    "priority_rationale": "priority rationale",
+    "quality_area": "quality area",
+    "risk_likelihood": "risk likelihood",
+    "risk_impact": "risk impact",
+    "owner": "owner",
+    "review_cadence": "review cadence",
+    "next_review_date": "next review date",
+    "target_date": "target date",
+    "locations": "locations",
+    "quality_statements": "quality statements",
+    "regulations": "regulations",
+    "due_date": "due date",
+    "high_risk": "high-risk flag",
+    "baseline_issue": "baseline issue",
+    "measurable_improvement": "measurable improvement",
+    "high_risk_reason": "high-risk reason",
+    "what_can_go_wrong": "what can go wrong",
+    "early_warning_signs": "early warning signs",
+    "escalation": "escalation",
+    "monitoring": "monitoring",
+    "reopen_triggers": "reopen triggers",
+}
+LONG_TEXT = {
+    "problem_statement",
+    "root_causes",
+    "priority_rationale",
+    "baseline_issue",
+    "measurable_improvement",
+    "what_can_go_wrong",
+    "early_warning_signs",
+    "escalation",
+    "monitoring",
+    "reopen_triggers",
+}
+CHOICE_LABELS = {
+    "source": dict(PlanSource.choices),
+    "quality_area": dict(QualityArea.choices),
+    "review_cadence": dict(ReviewCadence.choices),
+}
+STATUS_LABELS = {**dict(ActionStatus.choices), **dict(PlanStatus.choices)}
+
+
+def _value(field, value):
+    if value in (None, "", []):
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field in CHOICE_LABELS:
+        return str(CHOICE_LABELS[field].get(value, value))
+    if field.endswith("_date"):
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        return f"{day.day} {day:%b %Y}"
+    return str(value)
+
+
+def _changes(data):
+    parts = []
+    for field, pair in data.items():
+        if field not in PLAN_FIELD_NAMES or not isinstance(pair, list | tuple) or len(pair) != 2:
+            continue
+        name = PLAN_FIELD_NAMES[field]
+        if field in LONG_TEXT:
+            parts.append(f"{name} rewritten")
+        else:
+            parts.append(f"{name} from {_value(field, pair[0])} to {_value(field, pair[1])}")
+    return "Changed: " + "; ".join(parts) if parts else "Details changed"
+
+
+def _status(value):
+    return str(STATUS_LABELS.get(value, value or "")).lower()
+
+
+def _status_changed(data):
+    text = f"Moved from {_status(data.get('from'))} to {_status(data.get('to'))}"
+    return text + (f" ({data['reason']})" if data.get("reason") else "")
+
+
+def _with_reason(text):
+    return lambda data: text + (f": {data['reason']}" if data.get("reason") else "")
+
+
+PLAN_DESCRIBERS = {
+    "plan.created": lambda data: (
+        f"Plan created: {data.get('reference', '')} “{data.get('title', '')}”, owner {data.get('owner', 'not set')}, "
+        f"risk {data.get('risk_likelihood', '?')} × {data.get('risk_impact', '?')} = {data.get('risk_score', '?')}"
+    ),
+    "plan.changed": _changes,
+    "plan.closure_requested": lambda data: "Closure of the plan requested",
+    "plan.closed": lambda data: "Plan closed with a nominated individual's sign-off",
+    "plan.reopened": lambda data: "Plan reopened because one of its actions was reopened",
+    "action.created": lambda data: (
+        f"Action added at {data.get('location', 'a location')}, owner {data.get('owner', 'not set')}"
+        + (f", {data['steps']} step{'s' if data['steps'] != 1 else ''}" if data.get("steps") else "")
+    ),
+    "action.changed": _changes,
+    "action.status_changed": _status_changed,
+    "action.reopened": _with_reason("Action reopened"),
+    "step.added": lambda data: f"Step added: {data.get('what', '')}".rstrip(": "),
+    "step.completed": lambda data: f"Step done: {data.get('what', '')}".rstrip(": "),
+    "step.undone": _with_reason("A step was marked not done"),
+    "closure.requested": lambda data: "Closure requested",
+    "closure.approved": lambda data: "Closure approved and signed",
+    "closure.challenged": _with_reason("Closure challenged"),
+    "closure.rejected": _with_reason("Closure rejected"),
+    "check.recorded": lambda data: (
+        f"{data.get('offset_days', '?')}-day post-closure check recorded: {data.get('result', '')}".rstrip(": ")
+    ),
+}
+
+
+def describe(event):
+    """One plain-English sentence for an audit event about a plan or one of its actions."""
+    known = event.action in audit_text.SIMPLE or event.action in audit_text.DESCRIBERS
+    if not known and event.action in PLAN_DESCRIBERS:
+        try:
+            return PLAN_DESCRIBERS[event.action](event.data or {})
+        except (KeyError, TypeError, ValueError):
+            pass
+    return audit_text.describe(event)
