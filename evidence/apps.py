@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class EvidenceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "evidence"
+
+    def ready(self):
+        from evidence import audit_wording
+
+        audit_wording.register()

@@ -6,7 +6,6 @@ so the list costs the same few queries whatever its length.
 """
 
 from django.db.models import Prefetch, Q
-from django.template.defaultfilters import filesizeformat
 
 from evidence.models import EvidenceFile, EvidenceItem
 from qip.audit_text import describe
@@ -52,37 +51,6 @@ def evidence_file_for_download(user, organisation):
 # History
 
 
-def _files(files):
-    return ", ".join(f"{f.get('name', 'a file')} ({filesizeformat(f.get('size') or 0)})" for f in files)
-
-
-def _added(data):
-    files = data.get("files") or []
-    text = "Evidence added"
-    return f"{text} with {len(files)} file{'s' if len(files) != 1 else ''}: {_files(files)}" if files else text
-
-
-def _withdrawn(data):
-    return f"Withdrawn: {data.get('reason', '')}".rstrip(": ")
-
-
-def _downloaded(data):
-    return f"{data.get('file', 'A file')} downloaded"
-
-
-EVIDENCE_DESCRIBERS = {
-    "evidence.added": _added,
-    "evidence.withdrawn": _withdrawn,
-    "evidence.downloaded": _downloaded,
-}
-
-
-def describe_evidence_event(event):
-    """One sentence for an event about an evidence item (falls back to qip.audit_text.describe)."""
-    describer = EVIDENCE_DESCRIBERS.get(event.action)
-    return describer(event.data or {}) if describer else describe(event)
-
-
 def evidence_history(user, organisation, evidence, *, files=None, limit=100):
     """Audit events about one evidence item and its files (added, each download, withdrawn), oldest first,
     each with `.description`. Downloads are recorded against the file, so the action's history stays short."""
@@ -95,7 +63,7 @@ def evidence_history(user, organisation, evidence, *, files=None, limit=100):
     )
     events.reverse()
     for event in events:
-        event.description = describe_evidence_event(event)
+        event.description = describe(event)
     return events
 
 

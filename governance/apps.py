@@ -6,7 +6,10 @@ class GovernanceConfig(AppConfig):
     name = "governance"
 
     def ready(self):
+        from governance import audit_wording
         from qip import audit_guard
+
+        audit_wording.register()
 
         # Signatures are records of decisions: never changed, never deleted.
         audit_guard.register("governance_signoff")

@@ -9,7 +9,7 @@ number of queries whatever its length:
   in the last two review cycles (CADENCE_DAYS of the plan's cadence).
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import (
     BooleanField,
@@ -40,12 +40,9 @@ from qip.models import (
     Location,
     Membership,
     Plan,
-    PlanSource,
     PlanStatus,
-    QualityArea,
     QualityStatement,
     Regulation,
-    ReviewCadence,
     User,
 )
 from qip.permissions import PLAN_MANAGERS, can_see_location
@@ -297,142 +294,6 @@ def plan_history(*, user, organisation, plan, actions, limit=HISTORY_LIMIT):
     latest = list(events.select_related("actor").order_by("-at", "-seq")[:limit])
     titles = {str(action.pk): action.title for action in actions}
     for event in latest:
-        event.description = describe(event)
+        event.description = audit_text.describe(event)
         event.about = titles.get(event.object_id, "") if event.object_type == Action._meta.label_lower else ""
     return latest, total
-
-
-# History in plain English. qip.audit_text.describe() is used for every code it knows;
-# the plan and action codes it does not (yet) know are worded here.
-
-PLAN_FIELD_NAMES = {
-    "title": "title",
-    "problem_statement": "problem statement",
-    "source": "source",
-    "source_reference": "source reference",
-    "source_date": "source date",
-    "root_causes": "root causes",
-    "priority_rationale": "priority rationale",
-    "quality_area": "quality area",
-    "risk_likelihood": "risk likelihood",
-    "risk_impact": "risk impact",
-    "owner": "owner",
-    "review_cadence": "review cadence",
-    "next_review_date": "next review date",
-    "target_date": "target date",
-    "locations": "locations",
-    "quality_statements": "quality statements",
-    "regulations": "regulations",
-    "due_date": "due date",
-    "high_risk": "high-risk flag",
-    "baseline_issue": "baseline issue",
-    "measurable_improvement": "measurable improvement",
-    "high_risk_reason": "high-risk reason",
-    "what_can_go_wrong": "what can go wrong",
-    "early_warning_signs": "early warning signs",
-    "escalation": "escalation",
-    "monitoring": "monitoring",
-    "reopen_triggers": "reopen triggers",
-}
-LONG_TEXT = {
-    "problem_statement",
-    "root_causes",
-    "priority_rationale",
-    "baseline_issue",
-    "measurable_improvement",
-    "what_can_go_wrong",
-    "early_warning_signs",
-    "escalation",
-    "monitoring",
-    "reopen_triggers",
-}
-CHOICE_LABELS = {
-    "source": dict(PlanSource.choices),
-    "quality_area": dict(QualityArea.choices),
-    "review_cadence": dict(ReviewCadence.choices),
-}
-STATUS_LABELS = {**dict(ActionStatus.choices), **dict(PlanStatus.choices)}
-
-
-def _value(field, value):
-    if value in (None, "", []):
-        return "none"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if field in CHOICE_LABELS:
-        return str(CHOICE_LABELS[field].get(value, value))
-    if field.endswith("_date"):
-        try:
-            day = date.fromisoformat(str(value))
-        except ValueError:
-            return str(value)
-        return f"{day.day} {day:%b %Y}"
-    return str(value)
-
-
-def _changes(data):
-    parts = []
-    for field, pair in data.items():
-        if field not in PLAN_FIELD_NAMES or not isinstance(pair, list | tuple) or len(pair) != 2:
-            continue
-        name = PLAN_FIELD_NAMES[field]
-        if field in LONG_TEXT:
-            parts.append(f"{name} rewritten")
-        else:
-            parts.append(f"{name} from {_value(field, pair[0])} to {_value(field, pair[1])}")
-    return "Changed: " + "; ".join(parts) if parts else "Details changed"
-
-
-def _status(value):
-    return str(STATUS_LABELS.get(value, value or "")).lower()
-
-
-def _status_changed(data):
-    text = f"Moved from {_status(data.get('from'))} to {_status(data.get('to'))}"
-    return text + (f" ({data['reason']})" if data.get("reason") else "")
-
-
-def _with_reason(text):
-    return lambda data: text + (f": {data['reason']}" if data.get("reason") else "")
-
-
-PLAN_DESCRIBERS = {
-    "plan.created": lambda data: (
-        f"Plan created: {data.get('reference', '')} “{data.get('title', '')}”, owner {data.get('owner', 'not set')}, "
-        f"risk {data.get('risk_likelihood', '?')} × {data.get('risk_impact', '?')} = {data.get('risk_score', '?')}"
-    ),
-    "plan.changed": _changes,
-    "plan.closure_requested": lambda data: "Closure of the plan requested",
-    "plan.closed": lambda data: "Plan closed with a nominated individual's sign-off",
-    "plan.reopened": lambda data: "Plan reopened because one of its actions was reopened",
-    "action.created": lambda data: (
-        f"Action added at {data.get('location', 'a location')}, owner {data.get('owner', 'not set')}"
-        + (f", {data['steps']} step{'s' if data['steps'] != 1 else ''}" if data.get("steps") else "")
-    ),
-    "action.changed": _changes,
-    "action.status_changed": _status_changed,
-    "action.reopened": _with_reason("Action reopened"),
-    "step.added": lambda data: f"Step added: {data.get('what', '')}".rstrip(": "),
-    "step.completed": lambda data: f"Step done: {data.get('what', '')}".rstrip(": "),
-    "step.undone": _with_reason("A step was marked not done"),
-    "closure.requested": lambda data: "Closure requested",
-    "closure.approved": lambda data: "Closure approved and signed",
-    "closure.challenged": _with_reason("Closure challenged"),
-    "closure.rejected": _with_reason("Closure rejected"),
-    "check.recorded": lambda data: (
-        f"{data.get('offset_days', '?')}-day post-closure check recorded: {data.get('result', '')}".rstrip(": ")
-    ),
-}
-
-
-def describe(event):
-    """One plain-English sentence for an audit event about a plan or one of its actions."""
-    known = event.action in audit_text.SIMPLE or event.action in audit_text.DESCRIBERS
-    if not known and event.action in PLAN_DESCRIBERS:
-        try:
-            return PLAN_DESCRIBERS[event.action](event.data or {})
-        except (KeyError, TypeError, ValueError):
-            pass
-    return audit_text.describe(event)

@@ -99,10 +99,23 @@ DESCRIBERS = {
 }
 
 
+# Apps above qip add the wording for their own events when they load (see register()).
+REGISTERED = {}
+
+
+def register(describers):
+    """Add {action code: function(data) -> sentence} for events that apps above qip write."""
+    REGISTERED.update(describers)
+
+
 def describe(event):
     """One sentence for an audit event."""
     if event.action in SIMPLE:
         return SIMPLE[event.action]
-    if event.action in DESCRIBERS:
-        return DESCRIBERS[event.action](event.data or {})
+    describer = DESCRIBERS.get(event.action) or REGISTERED.get(event.action)
+    if describer is not None:
+        try:
+            return describer(event.data or {})
+        except (AttributeError, KeyError, TypeError, ValueError):
+            pass  # an older event without the fields today's wording expects
     return _capitalise(event.action.replace(".", ": ").replace("_", " "))

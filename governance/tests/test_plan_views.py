@@ -517,7 +517,7 @@ def test_the_plan_page_shows_overview_actions_by_location_measures_evidence_revi
     # History in plain English, newest first
     history = response.context["history"]
     assert history[0].description.startswith("Changed: title from")
-    assert any(event.description.startswith("Moved from") for event in history)
+    assert any(event.description.startswith("Status changed from") for event in history)
     assert "Closure approved and signed" in body
 
 

@@ -24,6 +24,7 @@ from actions import services as action_services
 from actions.models import ActionStatus, ApprovalLevel
 from evidence import services as evidence_services
 from evidence.models import ConcernEffect
+from governance import audit_wording
 from governance import gate as closure_gate
 from governance import selectors_actions as selectors
 from governance import services as governance_services
@@ -40,7 +41,7 @@ from governance.forms_actions import (
     findings_for,
 )
 from governance.transitions import ClosureRefused
-from qip import permissions
+from qip import audit_text, permissions
 from qip.decorators import member_required
 from qip.forms_admin import add_service_errors
 from qip.models import PlanStatus
@@ -260,7 +261,7 @@ def _detail_context(request, action, *, full=True):
     events = Paginator(selectors.action_events(user=user, organisation=organisation, action=action), HISTORY_PAGE_SIZE)
     page = events.get_page(request.GET.get("page"))
     for event in page:
-        event.sentence = selectors.describe_event(event)
+        event.sentence = audit_text.describe(event)
     can_add_step = context["can_manage"] and action.status not in FIXED_STATUSES
     step_form = None
     if can_add_step:
@@ -276,7 +277,7 @@ def _detail_context(request, action, *, full=True):
             "concerns": list(action.concerns.all()),
             "criteria": action.criteria,
             "criteria_changes": [
-                {"event": event, "changes": selectors.change_list(event.data.get("changes"))}
+                {"event": event, "changes": audit_wording.change_list(event.data.get("changes"))}
                 for event in action_selectors.criteria_history(criteria=action.criteria)
             ],
             "pending_request": (
