@@ -344,6 +344,18 @@ class CriteriaForm(forms.Form):
         return [int(part) for part in parts]
 
 
+class CriteriaChangeForm(CriteriaForm):
+    """The agreed criteria, changed later: once the action has started a reason is required (and audited)."""
+
+    reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        widget=_textarea(3),
+        help_text="Required once the action has started. It is kept with the old and new values and shown "
+        "wherever the criteria appear, including the commissioner pack.",
+    )
+
+
 # Closure request and concerns
 
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("new/<int:plan_pk>/", actions.action_create, name="action_create"),
     path("<int:pk>/", actions.action_detail, name="action_detail"),
     path("<int:pk>/edit/", actions.action_edit, name="action_edit"),
+    path("<int:pk>/criteria/", actions.criteria_edit, name="criteria_edit"),
     path("<int:pk>/steps/add/", actions.step_add, name="step_add"),
     path("steps/<int:pk>/done/", actions.step_done, name="step_done"),
     path("wording-check/", actions.wording_check, name="wording_check"),

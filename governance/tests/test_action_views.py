@@ -705,3 +705,34 @@ def test_a_concern_after_closure_says_reopening_is_proposed(client, manager, act
     words = text(response)
     assert "reopening it is proposed" in words
     assert "A concern logged after closure proposes reopening this action" in words
+
+
+def test_changing_criteria_after_the_start_needs_a_reason_and_shows_on_the_action_page(client, manager, story):
+    from governance import services as governance_services
+
+    governance_services.complete_step(actor=story.staff, step=story.steps[0])
+    client.force_login(manager)
+    url = reverse("criteria_edit", args=[story.action.pk])
+    form = {
+        "min_evidence_categories": "3",
+        "stability_rule": "target_held",
+        "window_days": "84",
+        "min_readings": "6",
+        "spc_baseline_points": "12",
+        "spc_shift_run": "7",
+        "spc_trend_run": "7",
+        "approval_level": "quality_lead",
+        "post_closure_offsets": "30, 90",
+    }
+
+    refused = client.post(url, form)
+    assert refused.status_code == 200
+    assert "reason" in refused.context["form"].errors
+    story.action.criteria.refresh_from_db()
+    assert story.action.criteria.window_days == 56
+
+    done = client.post(url, {**form, "reason": "Commissioner asked for twelve weeks of data"}, follow=True)
+    story.action.criteria.refresh_from_db()
+    assert (story.action.criteria.window_days, story.action.criteria.min_readings) == (84, 6)
+    page = done.content.decode()
+    assert "Changed after the action started: Commissioner asked for twelve weeks of data" in page

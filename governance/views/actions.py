@@ -33,6 +33,7 @@ from governance.forms_actions import (
     ActionForm,
     ClosureRequestForm,
     ConcernForm,
+    CriteriaChangeForm,
     CriteriaForm,
     MeasureForm,
     StepAddForm,
@@ -478,3 +479,40 @@ def action_edit(request, pk):
             return redirect("action_detail", pk=action.pk)
     context = {"action": action, "form": form, "show_reason": form.is_bound and _show_reason(form)}
     return render(request, "governance/action_edit.html", context)
+
+
+CRITERIA_FIELDS = (
+    "min_evidence_categories",
+    "stability_rule",
+    "window_days",
+    "min_readings",
+    "spc_baseline_points",
+    "spc_shift_run",
+    "spc_trend_run",
+    "approval_level",
+    "post_closure_offsets",
+)
+
+
+@member_required
+def criteria_edit(request, pk):
+    user, organisation = request.user, request.organisation
+    action = selectors.action_for_user(user=user, organisation=organisation, pk=pk)
+    criteria = action.criteria
+    _refuse_unless(permissions.can_change_criteria(user, criteria))
+    context = {"action": action, "criteria": criteria, "started": action.started_at is not None}
+    if action.is_closed:
+        return render(request, "governance/criteria_edit.html", {**context, "form": None})
+    initial = {field: getattr(criteria, field) for field in CRITERIA_FIELDS}
+    initial["post_closure_offsets"] = ", ".join(str(days) for days in criteria.post_closure_offsets)
+    form = CriteriaChangeForm(_posted(request), initial=initial, high_risk=action.high_risk)
+    if request.method == "POST" and form.is_valid():
+        values = {field: form.cleaned_data[field] for field in CRITERIA_FIELDS}
+        try:
+            action_services.change_criteria(actor=user, criteria=criteria, reason=form.cleaned_data["reason"], **values)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Closure criteria changed.")
+            return redirect(f"{reverse('action_detail', args=[action.pk])}#criteria")
+    return render(request, "governance/criteria_edit.html", {**context, "form": form})
