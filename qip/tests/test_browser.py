@@ -85,3 +85,19 @@ def test_admin_pages_fit_a_tablet_without_sideways_scrolling(demo, live_server, 
             too_wide[path] = width
     context.close()
     assert not too_wide, f"pages wider than a 768px tablet: {too_wide}"
+
+
+def test_every_badge_has_a_background_so_its_white_text_shows(demo, live_server, page):
+    """Bootstrap's badges have white text and no background of their own; axe does not catch that."""
+    sign_in(page, live_server, "quality@example.com")
+    invisible = {}
+    for path in ["/", "/plans/", *(f"/plans/{n}/" for n in range(1, 6))]:
+        page.goto(live_server.url + path)
+        found = page.evaluate(
+            """() => [...document.querySelectorAll('.badge')]
+                .filter(b => getComputedStyle(b).backgroundColor === 'rgba(0, 0, 0, 0)')
+                .map(b => b.className + ': ' + b.textContent.trim())"""
+        )
+        if found:
+            invisible[path] = found
+    assert not invisible, invisible
