@@ -10,9 +10,21 @@ at most READY_CHECK_LIMIT actions in assurance, the person's own first, and says
 it did not check; each action's own page shows its gate in full.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from django.db.models import Case, Count, DateTimeField, F, IntegerField, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.utils import timezone
 
 from actions.models import Action, ActionStatus, Step
@@ -20,14 +32,14 @@ from evidence.models import EvidenceItem, MeasureReading
 from governance import gate
 from governance.models import ClosureRequest, PostClosureCheck
 from governance.selectors import proposed_reopenings
+from governance.selectors_plans import with_flags
 from qip import permissions
-from qip.models import CADENCE_DAYS, KeyQuestion, Location, Plan, PlanStatus, Role
+from qip.models import KeyQuestion, Location, Plan, PlanStatus, Role
 
 STEPS_AHEAD_DAYS = 14
 ACTIONS_AHEAD_DAYS = 14
 REVIEWS_AHEAD_DAYS = 7
 CHECKS_AHEAD_DAYS = 7
-STALLED_AFTER_CYCLES = 2
 READY_CHECK_LIMIT = 20
 
 # Sections, in the order each role meets them (the template includes them in this order).
@@ -197,25 +209,13 @@ def reopen_proposed(*, user, organisation):
     )
 
 
-def _start_of_day(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def stalled_plans(*, user, organisation, today):
-    """Open plans past their target date with nothing new for STALLED_AFTER_CYCLES review cycles.
+    """Open plans the plan list flags as stalled (governance.selectors_plans.with_flags): one rule, two screens.
 
-    "Nothing new": no evidence added and no measure reading recorded since the start of the day two
-    cycles back, each plan by its own cadence (weekly: 14 days; monthly: 60; ...). The same rule as the
-    plan list's "stalled" flag (governance.selectors_plans), so the two screens agree.
+    Past the target date, with no evidence added and no reading recorded in two review cycles of each plan's
+    own cadence.
     """
-    cutoff = Case(
-        *[
-            When(review_cadence=cadence, then=Value(_start_of_day(today - timedelta(days=days * STALLED_AFTER_CYCLES))))
-            for cadence, days in CADENCE_DAYS.items()
-        ],
-        default=Value(_start_of_day(today - timedelta(days=CADENCE_DAYS["monthly"] * STALLED_AFTER_CYCLES))),
-        output_field=DateTimeField(),
-    )
+    open_plans = Plan.objects.for_user(user, organisation).filter(status=PlanStatus.OPEN)
     last_evidence = EvidenceItem.objects.filter(plan=OuterRef("pk")).order_by("-added_at").values("added_at")[:1]
     last_reading = (
         MeasureReading.objects.filter(measure__action__plan=OuterRef("pk"))
@@ -223,15 +223,12 @@ def stalled_plans(*, user, organisation, today):
         .values("recorded_at")[:1]
     )
     return (
-        Plan.objects.for_user(user, organisation)
-        .filter(status=PlanStatus.OPEN, target_date__lt=today)
+        with_flags(open_plans, today=today)
+        .filter(is_stalled=True)
         .annotate(
-            activity_cutoff=cutoff,
             last_evidence=Subquery(last_evidence, output_field=DateTimeField()),
             last_reading=Subquery(last_reading, output_field=DateTimeField()),
         )
-        .filter(Q(last_evidence__isnull=True) | Q(last_evidence__lt=F("activity_cutoff")))
-        .filter(Q(last_reading__isnull=True) | Q(last_reading__lt=F("activity_cutoff")))
         .select_related("owner")
         .order_by("target_date", "reference")
     )
