@@ -344,6 +344,15 @@ class CriteriaForm(forms.Form):
         return [int(part) for part in parts]
 
 
+class StepUndoForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this step not done after all?",
+        widget=_textarea(3),
+        error_messages={"required": "Say why the step is not done after all."},
+        help_text="Kept in the action's history. An action that was completed goes back to in progress.",
+    )
+
+
 class CriteriaChangeForm(CriteriaForm):
     """The agreed criteria, changed later: once the action has started a reason is required (and audited)."""
 

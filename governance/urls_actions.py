@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/criteria/", actions.criteria_edit, name="criteria_edit"),
     path("<int:pk>/steps/add/", actions.step_add, name="step_add"),
     path("steps/<int:pk>/done/", actions.step_done, name="step_done"),
+    path("steps/<int:pk>/undo/", actions.step_undo, name="step_undo"),
     path("wording-check/", actions.wording_check, name="wording_check"),
     path("<int:pk>/assurance/", actions.action_start_assurance, name="action_start_assurance"),
     path("<int:pk>/request-closure/", actions.action_request_closure, name="action_request_closure"),

@@ -736,3 +736,25 @@ def test_changing_criteria_after_the_start_needs_a_reason_and_shows_on_the_actio
     assert (story.action.criteria.window_days, story.action.criteria.min_readings) == (84, 6)
     page = done.content.decode()
     assert "Changed after the action started: Commissioner asked for twelve weeks of data" in page
+
+
+def test_a_step_ticked_by_mistake_is_marked_not_done_with_a_reason(client, manager, story):
+    from governance import services as governance_services
+
+    for step in story.steps:
+        governance_services.complete_step(actor=story.staff, step=step)
+    assert story.refresh().status == ActionStatus.COMPLETED
+    client.force_login(manager)
+    page = client.get(reverse("action_detail", args=[story.action.pk])).content.decode()
+    assert reverse("step_undo", args=[story.steps[1].pk]) in page
+
+    url = reverse("step_undo", args=[story.steps[1].pk])
+    refused = client.post(url, {"reason": ""})
+    assert "Say why the step is not done after all." in refused.content.decode()
+    client.post(url, {"reason": "The re-audit was of the wrong house"})
+
+    assert story.refresh().status == ActionStatus.IN_PROGRESS
+    story.steps[1].refresh_from_db()
+    assert story.steps[1].done_at is None
+    history = client.get(reverse("action_detail", args=[story.action.pk])).content.decode()
+    assert "The re-audit was of the wrong house" in history

@@ -38,6 +38,7 @@ from governance.forms_actions import (
     MeasureForm,
     StepAddForm,
     StepFormSet,
+    StepUndoForm,
     WordingReasonForm,
     findings_for,
 )
@@ -324,6 +325,23 @@ def step_done(request, pk):
     else:
         messages.success(request, "Step marked done.")
     return redirect(reverse("action_detail", args=[step.action_id]) + f"#step-{step.pk}")
+
+
+@member_required
+def step_undo(request, pk):
+    """A step ticked by mistake or whose work did not hold: not done after all, with the reason."""
+    step = selectors.step_for_user(user=request.user, organisation=request.organisation, pk=pk)
+    _refuse_unless(permissions.can_manage_action(request.user, step.action))
+    form = StepUndoForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            governance_services.undo_step(actor=request.user, step=step, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Step marked not done.")
+            return redirect(reverse("action_detail", args=[step.action_id]) + f"#step-{step.pk}")
+    return render(request, "governance/step_undo.html", {"step": step, "action": step.action, "form": form})
 
 
 @member_required
