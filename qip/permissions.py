@@ -199,6 +199,10 @@ def navigation(user, organisation):
     if organisation is None:
         return items
     items.append(("Plans", "plan_list"))
+    if can_decide_closures(user, organisation):
+        items.append(("Sign-off", "signoff_inbox"))
+    if can_reopen(user, organisation):
+        items.append(("Checks", "check_list"))
     if can_view_audit_log(user, organisation):
         items.append(("Audit log", "audit_log"))
     if can_manage_locations(user, organisation):
@@ -206,3 +210,15 @@ def navigation(user, organisation):
     if can_manage_people(user, organisation):
         items.append(("People", "people_list"))
     return items
+
+
+# Sign-off inbox and decision page (issue 5). Who may decide a particular request is the gate's
+# signer_role / signer_independent; this only says who has a sign-off inbox at all.
+
+CLOSURE_DECIDERS = {Role.QUALITY_LEAD, Role.NOMINATED_INDIVIDUAL}
+
+
+def can_decide_closures(user, organisation):
+    """Quality leads and nominated individuals decide closure requests (each request's gate says which)."""
+    membership = membership_in(user, organisation)
+    return bool(membership and membership.role in CLOSURE_DECIDERS)

@@ -56,6 +56,8 @@ urlpatterns = [
     path("actions/", include("governance.urls_actions")),
     path("evidence/", include("evidence.urls")),
     path("measures/", include("evidence.urls_measures")),
+    path("signoff/", include("governance.urls_signoff")),
+    path("checks/", include("governance.urls_checks")),
 ]
 
 handler403 = "qip.views.home.permission_denied"

@@ -24,7 +24,7 @@ from actions import services as action_services
 from actions.models import ActionStatus, ApprovalLevel
 from evidence import services as evidence_services
 from evidence.models import ConcernEffect
-from governance import audit_wording
+from governance import audit_wording, selectors_signoff
 from governance import gate as closure_gate
 from governance import selectors_actions as selectors
 from governance import services as governance_services
@@ -289,6 +289,7 @@ def _detail_context(request, action, *, full=True):
             ),
             "page": page,
             "step_form": step_form,
+            "signoffs": selectors_signoff.signoffs_for(user=user, organisation=organisation, subject=action),
         }
     )
     return context

@@ -90,6 +90,8 @@ ROW_MODULES = [
     "governance.tests.matrix_actions",
     "evidence.tests.matrix_evidence",
     "evidence.tests.matrix_measures",
+    "governance.tests.matrix_signoff",
+    "governance.tests.matrix_checks",
 ]
 
 
