@@ -58,6 +58,8 @@ urlpatterns = [
     path("measures/", include("evidence.urls_measures")),
     path("signoff/", include("governance.urls_signoff")),
     path("checks/", include("governance.urls_checks")),
+    path("reviews/", include("governance.urls_reviews")),
+    path("oversight/", include("governance.urls_oversight")),
 ]
 
 handler403 = "qip.views.home.permission_denied"

@@ -92,6 +92,9 @@ ROW_MODULES = [
     "evidence.tests.matrix_measures",
     "governance.tests.matrix_signoff",
     "governance.tests.matrix_checks",
+    "governance.tests.matrix_plan_closure",
+    "governance.tests.matrix_reviews",
+    "governance.tests.matrix_oversight",
 ]
 
 

@@ -1,0 +1,3 @@
+"""Permission-matrix rows for the reviews screens."""
+
+ROWS = {}
