@@ -25,6 +25,7 @@ from evidence.models import (
     MeasureReading,
     Purpose,
 )
+from evidence.signals import concern_logged
 from qip import audit, permissions
 from qip.models import EvidenceCategory, Plan, PlanStatus
 from qip.plan_services import date_problem, first_messages, person_problem, uk_date
@@ -527,4 +528,5 @@ def log_concern(*, actor, action, kind, occurred_on, summary, people_named=""):
             "action_status": action.status,
         },
     )
+    concern_logged.send(sender=Concern, concern=concern, actor=actor)
     return concern

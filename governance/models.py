@@ -192,3 +192,23 @@ class Reopening(models.Model):
 
     def __str__(self):
         return f"{self.action} reopened {self.reopened_at:%Y-%m-%d}"
+
+
+from governance.models_reviews import CadenceChange, CadenceTrigger, Rag, Review, ReviewDecision, ReviewLine  # noqa: E402
+
+__all__ = [
+    "CadenceChange",
+    "CadenceTrigger",
+    "CheckResult",
+    "ClosureRequest",
+    "Decision",
+    "PostClosureCheck",
+    "Rag",
+    "Reopening",
+    "ReopenTrigger",
+    "RequestStatus",
+    "Review",
+    "ReviewDecision",
+    "ReviewLine",
+    "SignOff",
+]

@@ -68,6 +68,10 @@ def install_table(connection, table):
     _run(connection, _install_sql(connection.vendor, table))
 
 
+def remove_table(connection, table):
+    _run(connection, _remove_sql(connection.vendor, table))
+
+
 def install(connection):
     existing = _existing(connection)
     for table in APPEND_ONLY_TABLES:

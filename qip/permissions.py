@@ -134,6 +134,11 @@ def can_edit_plan(user, plan):
     return _role_at_plan(user, plan) in PLAN_MANAGERS
 
 
+def can_record_review(user, plan):
+    """Registered managers, quality leads and nominated individuals run the review cycle (DESIGN §1)."""
+    return can_edit_plan(user, plan)
+
+
 def _on_plan(plan, location):
     return location is not None and plan.locations.filter(pk=location.pk).exists()
 
