@@ -251,7 +251,38 @@ PLAN_DESCRIBERS = {
     "plan.closure_requested": lambda data: "Closure of the plan requested",
     "plan.closed": lambda data: "Plan closed with a nominated individual's sign-off",
     "plan.reopened": lambda data: "Plan reopened because one of its actions was reopened",
+    "review.recorded": lambda data: _review(data),
+    "plan.cadence_stepped_up": lambda data: (
+        f"A concern stepped reviews up: {_cadence_move(data.get('cadence'))}; "
+        f"next review {_day(data.get('next_review_on'))}"
+    ),
 }
+
+REVIEW_DECISIONS = {
+    "continue": "continue",
+    "escalate": "escalate",
+    "revise": "revise the plan",
+    "step_down": "step down",
+    "ready_to_close": "ready to close",
+}
+
+
+def _cadence_move(pair):
+    if not pair or pair[0] == pair[1]:
+        return f"{_cadence(pair[0] if pair else '')} as before"
+    return f"{_cadence(pair[0])} to {_cadence(pair[1])}"
+
+
+def _cadence(value):
+    return dict(ReviewCadence.choices).get(value, value or "not set").lower()
+
+
+def _review(data):
+    text = (
+        f"Review held {_day(data.get('held_on'))}: {REVIEW_DECISIONS.get(data.get('decision'), data.get('decision'))}; "
+        f"reviews {_cadence_move(data.get('cadence'))}; next review {_day(data.get('next_review_on'))}"
+    )
+    return _with_reason(text, data.get("reason"))
 
 
 def register():

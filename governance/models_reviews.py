@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from actions.models import ActionStatus
 from qip.models import ReviewCadence
 from qip.tenancy import TenantQuerySet
 
@@ -89,6 +90,10 @@ class ReviewLine(models.Model):
 
     def __str__(self):
         return f"{self.get_rag_display()} for {self.action}"
+
+    @property
+    def action_status_label(self):
+        return dict(ActionStatus.choices).get(self.action_status, self.action_status)
 
 
 class CadenceTrigger(models.TextChoices):

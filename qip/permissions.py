@@ -87,6 +87,15 @@ def can_reopen(user, organisation):
     return bool(membership and membership.role in REOPENERS)
 
 
+OVERSIGHT_READERS = {Role.QUALITY_LEAD, Role.NOMINATED_INDIVIDUAL}
+
+
+def can_view_oversight(user, organisation):
+    """The provider oversight page: quality leads and nominated individuals (an admin by their role, as ever)."""
+    membership = membership_in(user, organisation)
+    return bool(membership and membership.role in OVERSIGHT_READERS)
+
+
 # Plans, measures, evidence, readings and concerns (DESIGN §1). The services ask these before writing.
 # Registered managers and above manage plans, actions, steps, criteria and measures where they work;
 # staff and above (never viewers) add evidence, record readings and log concerns where they work.
@@ -137,6 +146,12 @@ def can_edit_plan(user, plan):
 def can_record_review(user, plan):
     """Registered managers, quality leads and nominated individuals run the review cycle (DESIGN §1)."""
     return can_edit_plan(user, plan)
+
+
+def can_view_agenda(user, organisation):
+    """The governance agenda is for those who record reviews: registered managers and above."""
+    membership = membership_in(user, organisation)
+    return bool(membership and membership.role in PLAN_MANAGERS)
 
 
 def _on_plan(plan, location):
@@ -204,10 +219,14 @@ def navigation(user, organisation):
     if organisation is None:
         return items
     items.append(("Plans", "plan_list"))
+    if can_view_agenda(user, organisation):
+        items.append(("Agenda", "governance_agenda"))
     if can_decide_closures(user, organisation):
         items.append(("Sign-off", "signoff_inbox"))
     if can_reopen(user, organisation):
         items.append(("Checks", "check_list"))
+    if can_view_oversight(user, organisation):
+        items.append(("Oversight", "oversight"))
     if can_view_audit_log(user, organisation):
         items.append(("Audit log", "audit_log"))
     if can_manage_locations(user, organisation):

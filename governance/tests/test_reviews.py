@@ -132,9 +132,8 @@ def test_a_concern_never_puts_the_next_review_later(plan, manager, staff):
 def test_red_and_amber_need_progress_and_every_open_action_needs_a_rag(plan, manager, home):
     second = make.ActionFactory(plan=plan, location=home, owner=manager, created_by=manager)
     first = plan.actions.exclude(pk=second.pk).get()
-    with at(date(2026, 3, 9)):
-        with pytest.raises(ValidationError) as refused:
-            review(plan, manager, held_on=date(2026, 3, 9), lines=[{"action": first, "rag": "red", "progress": " "}])
+    with at(date(2026, 3, 9)), pytest.raises(ValidationError) as refused:
+        review(plan, manager, held_on=date(2026, 3, 9), lines=[{"action": first, "rag": "red", "progress": " "}])
     assert set(refused.value.message_dict) == {f"progress_{first.pk}", f"rag_{second.pk}"}
     assert not Review.objects.exists()
 
@@ -171,9 +170,8 @@ def test_quality_lead_and_nominated_individual_record_reviews(plan, quality, ni)
 def test_evidence_seen_must_be_the_plans(plan, manager, org, home):
     other = make.PlanFactory(organisation=org, owner=manager, created_by=manager, locations=[home])
     foreign_item = make.EvidenceFactory(plan=other, action=None, location=home)
-    with at(date(2026, 3, 9)):
-        with pytest.raises(ValidationError) as refused:
-            review(plan, manager, held_on=date(2026, 3, 9), evidence_seen=[foreign_item])
+    with at(date(2026, 3, 9)), pytest.raises(ValidationError) as refused:
+        review(plan, manager, held_on=date(2026, 3, 9), evidence_seen=[foreign_item])
     assert "evidence_seen" in refused.value.message_dict
 
 
