@@ -479,7 +479,7 @@ def concern_effect(status):
 
 
 @transaction.atomic
-def log_concern(*, actor, action, kind, occurred_on, summary, people_named=""):
+def log_concern(*, actor, action, kind, occurred_on, summary, people_named="", at=None):
     """Log an incident, complaint or finding against an action and record its effect on closure.
 
     Closed → reopening proposed (action.reopen_proposed_at set); being worked on or monitored →
@@ -495,6 +495,7 @@ def log_concern(*, actor, action, kind, occurred_on, summary, people_named=""):
         people_named=(people_named or "").strip(),
         effect=concern_effect(action.status),
         logged_by=actor,
+        logged_at=at or timezone.now(),
     )
     errors = {}
     try:
@@ -513,7 +514,7 @@ def log_concern(*, actor, action, kind, occurred_on, summary, people_named=""):
         raise ValidationError(errors)
     concern.save()
     if concern.effect == ConcernEffect.REOPEN_PROPOSED and action.reopen_proposed_at is None:
-        action.reopen_proposed_at = timezone.now()
+        action.reopen_proposed_at = concern.logged_at
         action.save(update_fields=["reopen_proposed_at", "updated_at"])
     audit.record(
         action="concern.logged",

@@ -29,9 +29,10 @@ from django.utils.formats import date_format
 from actions import services as action_services
 from actions.models import Action, ActionStatus, ClosureCriteria
 from evidence import services as evidence_services
-from evidence.models import Concern, EvidenceItem, MeasureReading
-from governance import gate, services
+from evidence.models import EvidenceItem, MeasureReading
+from governance import gate, services, services_reviews
 from governance.models import CheckResult, ClosureRequest
+from governance.selectors_reviews import reviewable_actions
 from qip import plan_services
 from qip.models import EvidenceCategory, Location, Plan, QualityStatement, Regulation, User
 
@@ -284,8 +285,8 @@ class _Seed:
             occurred_on=self.day(days_ago),
             summary=summary,
             people_named=people_named,
+            at=self.at(days_ago, 18),
         )
-        Concern.objects.filter(pk=concern.pk).update(logged_at=self.at(days_ago, 18))
         return concern
 
     def close(self, action, *, requested_by, requested, approved, bau, learning, residual=""):
@@ -303,6 +304,28 @@ class _Seed:
         return services.approve(
             actor=self.ni, closure_request=request, password=self.password, at=self.at(approved, 15, 30)
         )
+
+    def review(self, plan, *, by, days_ago, decision="continue", rags=None, reason="", summary="", evidence=()):
+        """A review held `days_ago` days back; each open action green unless `rags` gives (rag, progress) for
+        its location's name."""
+        rags = rags or {}
+        lines = []
+        for action in reviewable_actions(user=by, plan=plan):
+            rag, progress = rags.get(action.location.name, ("green", ""))
+            lines.append({"action": action, "rag": rag, "progress": progress})
+        review = services_reviews.record_review(
+            actor=by,
+            plan=plan,
+            held_on=self.day(days_ago),
+            decision=decision,
+            lines=lines,
+            evidence_seen=evidence,
+            summary=summary,
+            reason=reason,
+            at=self.at(days_ago, 16),
+        )
+        plan.refresh_from_db()
+        return review
 
     def check(self, action, offset_days):
         return action.post_closure_checks.get(offset_days=offset_days, result=CheckResult.DUE)
@@ -461,6 +484,20 @@ def _medicines(seed, reference):
         recorded_where="Medicines audit file",
     )
     services.start_assurance(actor=manager, action=action)
+    seed.review(
+        plan,
+        by=manager,
+        days_ago=11,
+        rags={OAK: ("amber", "Refresher and policy done; the follow-up audit is not yet in.")},
+        summary="Follow-up audit of 20 charts due this week; senior carer to check handovers.",
+    )
+    seed.review(
+        plan,
+        by=seed.quality,
+        days_ago=4,
+        rags={OAK: ("amber", "96% of entries signed at the time, but 3 night-shift gaps were not escalated to days.")},
+        summary="Practice observation of a night round still needed before closure can be asked for.",
+    )
 
 
 # 2. Safeguarding escalation at Riverside Homecare: stepped down, a concern restarted the window.
@@ -618,8 +655,17 @@ def _safeguarding(seed, reference):
         people_named="Mr R.T.",
     )
     # Step-down agreed at the review after the concern was investigated: weekly → fortnightly.
-    plan_services.update_plan(actor=manager, plan=plan, review_cadence="fortnightly")
-    Plan.objects.filter(pk=plan.pk).update(next_review_date=seed.day(-10))
+    seed.review(
+        plan,
+        by=seed.quality,
+        days_ago=4,
+        decision="step_down",
+        reason=(
+            "The weekend escalation concern was investigated and the carer supervised; escalation within the hour "
+            "has held for the four weeks since. Weekly review is no longer needed; the stability window restarted."
+        ),
+        summary="Keep the daily welfare review; check weekend escalations at the next review.",
+    )
 
 
 # 3. Person-centred support plans at three locations: closed at two, live at one.
@@ -839,6 +885,13 @@ def _person_centred(seed, reference):
         summary="Tenants say staff know what matters to them and ask before changing routines.",
         days_ago=20,
         recorded_where="Tenant review records",
+    )
+    seed.review(
+        plan,
+        by=seed.quality,
+        days_ago=18,
+        rags={MAPLE: ("amber", "Tenant reviews positive at Nos 3 and 5; No. 7 still to be observed.")},
+        summary="Riverside's closure request is with the nominated individual; Maple Court stays live.",
     )
 
 

@@ -71,7 +71,7 @@ class PlanFilter(django_filters.FilterSet):
     stalled = CheckboxFilter(
         label="Stalled only",
         method="only_stalled",
-        help_text="Overdue, with no new evidence or readings in two review cycles.",
+        help_text="Overdue with no new evidence or readings in two review cycles, or no measurable movement.",
     )
     o = SortFilter(
         label="Sort by",

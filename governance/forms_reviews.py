@@ -5,6 +5,7 @@ revise or step down) is the service's rule; its messages land beside these field
 """
 
 from django import forms
+from django.utils.text import Truncator
 
 from evidence.models import EvidenceItem
 from governance.models import Rag, ReviewDecision
@@ -14,11 +15,8 @@ from qip.plan_services import uk_date
 
 
 def _evidence_label(item, new_since):
-    about = f"action “{item.action.title}”" if item.action_id else "the plan"
-    label = (
-        f"{item.title} ({item.category.name}, {item.get_purpose_display().lower()}, "
-        f"collected {uk_date(item.collected_on)}, {about})"
-    )
+    about = f"action “{Truncator(item.action.title).chars(60)}”" if item.action_id else "the plan"
+    label = f"{item.title} ({item.category.name}, {item.purpose}, collected {uk_date(item.collected_on)}, {about})"
     if new_since and item.added_at > new_since:
         label = f"New: {label}"
     return label
@@ -51,7 +49,7 @@ class ReviewForm(forms.Form):
         label="Evidence seen at the review",
         queryset=EvidenceItem.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"invalid_choice": "Choose evidence of this plan only."},
     )
 

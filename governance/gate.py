@@ -347,7 +347,7 @@ def _signer_independent(action, steps, actor, request):
 def evaluate_plan_closure(plan, actor=None, at=None, request=None):
     """A plan closes when all its actions are closed and an independent nominated individual signs it off."""
     at = at or timezone.now()
-    actions = list(plan.actions.all())
+    actions = list(plan.actions.select_related("location"))
     if request is None:
         request = plan.closure_requests.filter(status="pending").first()
     open_actions = [action for action in actions if action.status != ActionStatus.CLOSED]
@@ -355,7 +355,9 @@ def evaluate_plan_closure(plan, actor=None, at=None, request=None):
     if not actions:
         closed = Criterion(ALL_ACTIONS_CLOSED, "All actions closed", False, "The plan has no actions yet.", figures)
     elif open_actions:
-        sentence = f"{figures['closed']} of {len(actions)} actions closed; still open: {open_actions[0].title[:80]}."
+        # Locations, not titles: the sentence reaches managers who cannot see every location's actions.
+        places = sorted({action.location.name for action in open_actions})
+        sentence = f"{figures['closed']} of {len(actions)} actions closed; still open at {', '.join(places)}."
         closed = Criterion(ALL_ACTIONS_CLOSED, "All actions closed", False, sentence, figures)
     else:
         closed = Criterion(

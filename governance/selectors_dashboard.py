@@ -212,8 +212,8 @@ def reopen_proposed(*, user, organisation):
 def stalled_plans(*, user, organisation, today):
     """Open plans the plan list flags as stalled (governance.selectors_plans.with_flags): one rule, two screens.
 
-    Past the target date, with no evidence added and no reading recorded in two review cycles of each plan's
-    own cadence.
+    Past the target date with no evidence added and no reading recorded in two review cycles of each plan's
+    own cadence, or no measurable movement in those cycles (the rule is in selectors_plans' docstring).
     """
     open_plans = Plan.objects.for_user(user, organisation).filter(status=PlanStatus.OPEN)
     last_evidence = EvidenceItem.objects.filter(plan=OuterRef("pk")).order_by("-added_at").values("added_at")[:1]

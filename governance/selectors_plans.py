@@ -5,8 +5,15 @@ number of queries whatever its length:
 
 - risk score = likelihood × impact; high ≥ 15, medium 8–14, low ≤ 7;
 - overdue = not closed and past its target date;
-- stalled = overdue and nothing new (evidence added or a measure reading recorded)
-  in the last two review cycles (CADENCE_DAYS of the plan's cadence).
+- stalled (the one rule: the plan list, the dashboard and the oversight page all read is_stalled) =
+  not closed and either
+  - overdue and inactive: nothing new (evidence added or a measure reading recorded) in the last
+    two review cycles (CADENCE_DAYS of the plan's cadence), or
+  - no measurable movement: the plan is at least two review cycles old, some action not yet closed
+    has a measure with a baseline and readings at its location for periods ending in those two
+    cycles, and no such reading of any such action is better than its measure's baseline in the
+    measure's direction (higher or lower is better). Measures without a baseline are not judged.
+  The reasons are annotated too (is_overdue, has_recent_activity, no_movement) so a screen can say why.
 """
 
 from datetime import datetime, time, timedelta
@@ -15,6 +22,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateField,
     DateTimeField,
     Exists,
     F,
@@ -30,7 +38,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from actions.models import Action, ActionStatus
-from evidence.models import EvidenceItem, MeasureReading
+from evidence.models import Direction, EvidenceItem, MeasureReading
 from evidence.services import format_value
 from qip import audit_text
 from qip.models import (
@@ -69,15 +77,44 @@ def _start_of_day(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _stall_cutoff(today):
-    """Per plan, the moment two review cycles ago (depends on the plan's cadence)."""
+def _two_cycles_ago(today, *, moment=False):
+    """Per plan, the first day of its last two review cycles (the cadence decides), or with `moment` its start."""
+
+    def value(days):
+        day = today - timedelta(days=STALLED_CYCLES * days)
+        return Value(_start_of_day(day) if moment else day)
+
     return Case(
-        *[
-            When(review_cadence=cadence, then=Value(_start_of_day(today - timedelta(days=STALLED_CYCLES * days))))
-            for cadence, days in CADENCE_DAYS.items()
-        ],
-        default=Value(_start_of_day(today - timedelta(days=STALLED_CYCLES * CADENCE_DAYS["monthly"]))),
-        output_field=DateTimeField(),
+        *[When(review_cadence=cadence, then=value(days)) for cadence, days in CADENCE_DAYS.items()],
+        default=value(CADENCE_DAYS["monthly"]),
+        output_field=DateTimeField() if moment else DateField(),
+    )
+
+
+def _no_movement():
+    """True when the plan's measured, unclosed actions were read in its last two cycles and none beat its baseline.
+
+    Closed actions are left out: their gate already showed a sustained improvement.
+    """
+    judged = Action.objects.filter(plan=OuterRef("pk"), measure__baseline_value__isnull=False).exclude(
+        status=ActionStatus.CLOSED
+    )
+    recent = MeasureReading.objects.filter(
+        measure__action=OuterRef("pk"),
+        location=OuterRef("location"),
+        period_end__gte=OuterRef(OuterRef("stall_since")),
+    )
+    better = Q(measure__direction=Direction.HIGHER, value__gt=F("measure__baseline_value")) | Q(
+        measure__direction=Direction.LOWER, value__lt=F("measure__baseline_value")
+    )
+    read = judged.filter(Exists(recent))
+    moved = judged.filter(Exists(recent.filter(better)))
+    # A plan younger than two cycles has not had the time to move.
+    old_enough = Q(created_at__lt=F("stall_cutoff"))
+    return Case(
+        When(old_enough & Q(Exists(read)) & ~Q(Exists(moved)), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
     )
 
 
@@ -92,7 +129,9 @@ def _action_count(condition=None):
 def with_flags(plans, *, today=None):
     """Annotate risk_rating (the risk score), is_overdue, is_stalled, actions_total and actions_closed.
 
-    Subqueries, not joins, so a plan is never counted or listed twice.
+    Also the reasons behind is_stalled (see the module docstring): has_recent_activity, no_movement, and
+    stall_since (the first day of the plan's last two review cycles). Subqueries, not joins, so a plan is
+    never counted or listed twice.
     """
     today = today or uk_today()
     not_closed = ~Q(status=PlanStatus.CLOSED)
@@ -104,13 +143,15 @@ def with_flags(plans, *, today=None):
     return plans.annotate(
         risk_rating=F("risk_likelihood") * F("risk_impact"),
         is_overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()),
-        stall_cutoff=_stall_cutoff(today),
+        stall_since=_two_cycles_ago(today),
+        stall_cutoff=_two_cycles_ago(today, moment=True),
         has_recent_activity=Exists(recent_evidence) | Exists(recent_reading),
+        no_movement=_no_movement(),
         actions_total=_action_count(),
         actions_closed=_action_count(Q(status=ActionStatus.CLOSED)),
     ).annotate(
         is_stalled=Case(
-            When(overdue & Q(has_recent_activity=False), then=Value(True)),
+            When(not_closed & ((overdue & Q(has_recent_activity=False)) | Q(no_movement=True)), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         )

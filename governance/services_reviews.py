@@ -16,7 +16,7 @@ from governance.models import CadenceChange, CadenceTrigger, Rag, Review, Review
 from governance.selectors_reviews import reviewable_actions
 from qip import audit, permissions
 from qip.models import CADENCE_DAYS, Plan, PlanStatus, ReviewCadence
-from qip.plan_services import date_problem
+from qip.plan_services import date_problem, uk_date
 
 STEP_DOWN = {ReviewCadence.WEEKLY: ReviewCadence.FORTNIGHTLY, ReviewCadence.FORTNIGHTLY: ReviewCadence.MONTHLY}
 STEP_UP = {
@@ -187,7 +187,7 @@ def step_up_for_concern(sender, *, concern, actor, **kwargs):
     plan = Plan.objects.select_for_update().get(pk=concern.action.plan_id)
     if plan.status == PlanStatus.CLOSED:
         return None
-    today = timezone.localdate()
+    today = timezone.localdate(concern.logged_at)
     new_cadence = STEP_UP[plan.review_cadence]
     sooner = next_review(today, new_cadence)
     new_next = min(plan.next_review_date, sooner) if plan.next_review_date else sooner
@@ -195,13 +195,14 @@ def step_up_for_concern(sender, *, concern, actor, **kwargs):
         return None
     change = CadenceChange.objects.create(
         plan=plan,
+        changed_at=concern.logged_at,
         changed_by=actor,
         trigger=CadenceTrigger.CONCERN,
         from_cadence=plan.review_cadence,
         to_cadence=new_cadence,
         next_review_before=plan.next_review_date,
         next_review_on=new_next,
-        reason=f"{concern.get_kind_display()} on {concern.occurred_on:%d %b %Y}: {concern.summary[:200]}",
+        reason=f"{concern.get_kind_display()} on {uk_date(concern.occurred_on)}: {concern.summary[:200]}",
         concern=concern,
     )
     plan.review_cadence, plan.next_review_date = new_cadence, new_next

@@ -1,3 +1,7 @@
 from django.urls import path
 
-urlpatterns = []
+from governance.views import oversight
+
+urlpatterns = [
+    path("", oversight.oversight, name="oversight"),
+]

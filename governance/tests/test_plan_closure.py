@@ -32,7 +32,7 @@ def test_a_plan_with_an_open_action_cannot_be_put_forward_for_closure(org, home,
     with pytest.raises(ClosureRefused) as refused:
         request_plan(story, quality)
     assert [c.code for c in refused.value.failing] == [gate.ALL_ACTIONS_CLOSED]
-    assert refused.value.failing[0].sentence.startswith("0 of 1 actions closed; still open:")
+    assert refused.value.failing[0].sentence.startswith("0 of 1 actions closed; still open at")
 
 
 def test_a_plan_closes_with_an_independent_nominated_individual(org, home, manager, staff, ni, quality, password):

@@ -10,8 +10,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from governance import selectors_plans as selectors
+from governance import selectors_reviews
 from governance.filters import SORTS, PlanFilter
 from governance.forms_plans import PlanForm
+from governance.views.plan_closure import closure_panel
 from qip import permissions, plan_services
 from qip.decorators import member_required
 from qip.forms_admin import add_service_errors
@@ -113,11 +115,12 @@ def plan_detail(request, pk):
     history, history_total = selectors.plan_history(user=user, organisation=organisation, plan=plan, actions=actions)
     today = selectors.uk_today()
     is_open = plan.status != PlanStatus.CLOSED
+    groups = selectors.actions_by_location(user=user, plan=plan, actions=actions)
     context = {
         "plan": plan,
         "risk_level": selectors.risk_level(plan.risk_score),
         "statements_by_key_question": _by_key_question(plan.quality_statements.all()),
-        "groups": selectors.actions_by_location(user=user, plan=plan, actions=actions),
+        "groups": groups,
         "actions_total": len(actions),
         "actions_closed": sum(action.is_closed for action in actions),
         "measured": selectors.measured_actions(actions),
@@ -126,10 +129,13 @@ def plan_detail(request, pk):
         "history": history,
         "history_total": history_total,
         "review_overdue": is_open and plan.next_review_date is not None and plan.next_review_date < today,
+        "review_timeline": selectors_reviews.timeline(user=user, organisation=organisation, plan=plan),
+        "can_record_review": is_open and permissions.can_record_review(user, plan),
         "target_passed": is_open and plan.target_date is not None and plan.target_date < today,
         "can_edit": is_open and permissions.can_edit_plan(user, plan),
         "can_add_action": is_open and permissions.can_create_action(user, plan, None),
         "can_add_evidence": permissions.can_add_evidence(user, plan),
+        "closure": closure_panel(user=user, organisation=organisation, plan=plan, groups=groups),
     }
     return render(request, "governance/plan_detail.html", context)
 

@@ -15,9 +15,9 @@ def nav_links(page):
     ("email", "role_badge", "navigation"),
     [
         ("admin@example.com", "Viewer, admin", ["Home", "Plans", "Audit log", "Locations", "People"]),
-        ("ni@example.com", "Nominated individual", ["Home", "Plans", "Sign-off", "Checks", "Audit log"]),
-        ("quality@example.com", "Quality lead", ["Home", "Plans", "Sign-off", "Checks", "Audit log"]),
-        ("manager@example.com", "Registered manager", ["Home", "Plans"]),
+        ("ni@example.com", "Nominated individual", ["Home", "Plans", "Agenda", "Sign-off", "Checks", "Oversight", "Audit log"]),
+        ("quality@example.com", "Quality lead", ["Home", "Plans", "Agenda", "Sign-off", "Checks", "Oversight", "Audit log"]),
+        ("manager@example.com", "Registered manager", ["Home", "Plans", "Agenda"]),
         ("staff@example.com", "Staff", ["Home", "Plans"]),
         ("viewer@example.com", "Viewer", ["Home", "Plans"]),
     ],

@@ -1,0 +1,26 @@
+"""Provider oversight: stalled and long-running plans, closures and reopenings, and each location at a glance.
+
+Read-only, for quality leads and nominated individuals (qip.permissions.can_view_oversight); the filters
+travel in the address, so the page works without JavaScript and can be bookmarked.
+"""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from governance import selectors_oversight as selectors
+from governance.forms_oversight import OversightFilterForm
+from governance.selectors_plans import visible_locations
+from qip import permissions
+from qip.decorators import permission_required
+
+
+@permission_required(permissions.can_view_oversight)
+@require_GET
+def oversight(request):
+    user, organisation = request.user, request.organisation
+    locations = visible_locations(user=user, organisation=organisation)
+    form = OversightFilterForm(request.GET or None, locations=locations)
+    period, location = form.chosen()
+    context = selectors.oversight(user=user, organisation=organisation, period=period, location=location)
+    context["form"] = form
+    return render(request, "governance/oversight.html", context)
