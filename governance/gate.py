@@ -347,7 +347,7 @@ def _signer_independent(action, steps, actor, request):
 def evaluate_plan_closure(plan, actor=None, at=None, request=None):
     """A plan closes when all its actions are closed and an independent nominated individual signs it off."""
     at = at or timezone.now()
-    actions = list(plan.actions.select_related("location"))
+    actions = list(plan.actions.all())
     if request is None:
         request = plan.closure_requests.filter(status="pending").first()
     open_actions = [action for action in actions if action.status != ActionStatus.CLOSED]

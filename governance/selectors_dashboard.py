@@ -169,7 +169,7 @@ def awaiting_my_signoff(*, user, organisation):
             | Q(plan__in=Plan.objects.for_user(user, organisation))
         )
         .select_related("requested_by", "action__plan", "action__location", "action__criteria", "plan")
-        .prefetch_related("action__steps", "plan__actions")
+        .prefetch_related("action__steps", "plan__actions__location")
         .order_by("requested_at", "pk")
     )
     return [

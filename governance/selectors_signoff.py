@@ -50,7 +50,7 @@ def closure_request_for_user(*, user, organisation, pk):
         ).prefetch_related(
             Prefetch("action__steps", queryset=Step.objects.select_related("who", "done_by").order_by("order", "pk")),
             "action__concerns",
-            "plan__actions",
+            "plan__actions__location",
         ),
         pk=pk,
     )
