@@ -347,7 +347,7 @@ def _signer_independent(action, steps, actor, request):
 def evaluate_plan_closure(plan, actor=None, at=None, request=None):
     """A plan closes when all its actions are closed and an independent nominated individual signs it off."""
     at = at or timezone.now()
-    actions = list(plan.actions.all())
+    actions = _plan_actions(plan)
     if request is None:
         request = plan.closure_requests.filter(status="pending").first()
     open_actions = [action for action in actions if action.status != ActionStatus.CLOSED]
@@ -373,6 +373,12 @@ def evaluate_plan_closure(plan, actor=None, at=None, request=None):
         ],
         evaluated_at=at,
     )
+
+
+def _plan_actions(plan):
+    """Every action of the plan with its location: prefetched by lists that judge many plans, else one query."""
+    cached = getattr(plan, "_prefetched_objects_cache", {}).get("actions")
+    return list(cached) if cached is not None else list(plan.actions.select_related("location"))
 
 
 def _plan_signer_role(plan, actor):
