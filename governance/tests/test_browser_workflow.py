@@ -24,7 +24,7 @@ from governance import services as governance_services
 from qip import plan_services
 from qip.models import EvidenceCategory, Location, Organisation, User
 from qip.plan_services import uk_date
-from qip.tests.browser import axe_violations, sign_in
+from qip.tests.browser import screen_problems, sign_in
 from qip.tests.domain_factories import PDF_BYTES
 
 pytestmark = pytest.mark.browser
@@ -408,16 +408,6 @@ def test_the_main_screens_pass_axe_and_fit_a_tablet(demo, live_server, page):
         "evidence upload": reverse("evidence_add", args=[action.pk]),
     }
     sign_in(page, live_server, MANAGER)
-    violations, too_wide = {}, {}
-    for width, height in ((1024, 768), (768, 1024)):
-        page.set_viewport_size({"width": width, "height": height})
-        for name, path in paths.items():
-            response = page.goto(live_server.url + path)
-            assert response.status == 200, f"{name}: {response.status}"
-            page.get_by_role("heading", level=1).first.wait_for()
-            if found := axe_violations(page):
-                violations[f"{name} at {width}px"] = found
-            if width == 768 and (scroll := page.evaluate("document.documentElement.scrollWidth")) > 768:
-                too_wide[name] = scroll
+    violations, too_wide = screen_problems(page, live_server, paths)
     assert not violations, violations
     assert not too_wide, f"wider than a 768 px tablet: {too_wide}"

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from governance.models import Review
 from qip.models import Plan
 from qip.plan_services import uk_date
-from qip.tests.browser import axe_violations, sign_in
+from qip.tests.browser import screen_problems, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -78,16 +78,6 @@ def test_the_governance_screens_pass_axe_and_fit_a_tablet(demo, live_server, pag
         "plan": reverse("plan_detail", args=[plan.pk]),
     }
     sign_in(page, live_server, QUALITY)
-    violations, too_wide = {}, {}
-    for width, height in ((1024, 768), (768, 1024)):
-        page.set_viewport_size({"width": width, "height": height})
-        for name, path in paths.items():
-            response = page.goto(live_server.url + path)
-            assert response.status == 200, f"{name}: {response.status}"
-            page.get_by_role("heading", level=1).first.wait_for()
-            if found := axe_violations(page):
-                violations[f"{name} at {width}px"] = found
-            if width == 768 and (scroll := page.evaluate("document.documentElement.scrollWidth")) > 768:
-                too_wide[name] = scroll
+    violations, too_wide = screen_problems(page, live_server, paths)
     assert not violations, violations
     assert not too_wide, f"wider than a 768 px tablet: {too_wide}"

@@ -33,3 +33,19 @@ def axe_violations(page, impacts=("serious", "critical")):
         for v in results["violations"]
         if v["impact"] in impacts
     ]
+
+
+def screen_problems(page, live_server, paths, sizes=((1024, 768), (768, 1024))):
+    """Open each of `paths` ({name: path}) at each size; return (axe violations, pages wider than a 768 px tablet)."""
+    violations, too_wide = {}, {}
+    for width, height in sizes:
+        page.set_viewport_size({"width": width, "height": height})
+        for name, path in paths.items():
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, f"{name}: {response.status}"
+            page.get_by_role("heading", level=1).first.wait_for()
+            if found := axe_violations(page):
+                violations[f"{name} at {width}px"] = found
+            if width == 768 and (scroll := page.evaluate("document.documentElement.scrollWidth")) > 768:
+                too_wide[name] = scroll
+    return violations, too_wide
