@@ -194,10 +194,22 @@ class Reopening(models.Model):
         return f"{self.action} reopened {self.reopened_at:%Y-%m-%d}"
 
 
+from governance.models_notifications import (  # noqa: E402
+    Channel,
+    DigestSend,
+    Kind,
+    Notification,
+    NotificationPreference,
+)
 from governance.models_reviews import CadenceChange, CadenceTrigger, Rag, Review, ReviewDecision, ReviewLine  # noqa: E402
 
 __all__ = [
     "CadenceChange",
+    "Channel",
+    "DigestSend",
+    "Kind",
+    "Notification",
+    "NotificationPreference",
     "CadenceTrigger",
     "CheckResult",
     "ClosureRequest",

@@ -11,9 +11,25 @@ app.autodiscover_tasks()
 
 # A static schedule: sweeps find due work themselves, nothing is queued weeks ahead.
 app.conf.beat_schedule = {
+    "reminder-sweeps-hourly": {
+        "task": "governance.tasks.run_reminder_sweeps",
+        "schedule": crontab(minute=10),
+    },
+    "daily-digest": {
+        # Makes each person's digest once a day from DIGEST_HOUR; running every 15 minutes only catches up.
+        "task": "governance.tasks.run_sweep",
+        "schedule": crontab(minute="*/15"),
+        "args": ("digest",),
+    },
+    "pending-email": {
+        "task": "governance.tasks.run_sweep",
+        "schedule": crontab(minute="*/10"),
+        "args": ("pending_email",),
+    },
     "verify-audit-chains-nightly": {
-        "task": "qip.tasks.verify_audit_chains",
+        "task": "governance.tasks.run_sweep",
         "schedule": crontab(hour=2, minute=15),
+        "args": ("audit_chain",),
     },
     "clear-expired-sessions-nightly": {
         "task": "qip.tasks.clear_expired_sessions",

@@ -47,6 +47,12 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Message-IDs of notification e-mails are made from this, so a resend after a crash is recognisably the same mail.
+EMAIL_MESSAGE_DOMAIN = env("EMAIL_MESSAGE_DOMAIN", urlparse(SITE_URL).hostname or "localhost")
+# Reminders (issue 6): how far ahead "due soon" looks, and how long overdue before escalating one level.
+REMINDER_DAYS_AHEAD = int(env("REMINDER_DAYS_AHEAD", "3"))
+ESCALATION_GRACE_DAYS = int(env("ESCALATION_GRACE_DAYS", "7"))
+DIGEST_HOUR = int(env("DIGEST_HOUR", "7"))
 
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
 
@@ -284,6 +290,10 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     AUDIT_GUARD_FLUSHABLE = True
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tasks queued by the code under test run in the test's process; the worker integration tests start
+    # real workers in subprocesses, which are not TESTING.
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_EAGER_PROPAGATES = True
 else:
     AUDIT_GUARD_FLUSHABLE = False
 

@@ -13,7 +13,8 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def verify_audit_chains():
-    """Nightly check of every chain; notifications on failure arrive with the reminders work."""
+    """Check every chain on demand (the Audit log page); the nightly check is governance's audit_chain sweep,
+    which also tells each organisation's admins and nominated individuals when theirs is broken."""
     reports = verify_all()
     for report in reports:
         if not report.intact:

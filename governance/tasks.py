@@ -1,0 +1,31 @@
+"""Celery tasks: thin wrappers around governance.sweeps and governance.notify (DESIGN §6)."""
+
+from celery import shared_task
+
+from governance import notify, sweeps
+
+# A failed send is retried with back-off; the row's claim is released first, so the retry (or the
+# pending_email sweep) can take it, and the emailed/sent stamp means it is never sent twice.
+RETRY = {"autoretry_for": (Exception,), "retry_backoff": 30, "retry_backoff_max": 1800, "max_retries": 8}
+
+
+@shared_task(**RETRY)
+def send_notification_email(notification_id):
+    return notify.send_notification_email(notification_id)
+
+
+@shared_task(**RETRY)
+def send_digest_email(digest_id):
+    return notify.send_digest_email(digest_id)
+
+
+@shared_task
+def run_sweep(name):
+    """One sweep by name (see sweeps.SWEEPS); returns what it made."""
+    return sweeps.run(name)
+
+
+@shared_task
+def run_reminder_sweeps():
+    """The sweeps that find due and overdue work (not the e-mail and audit ones, which have their own times)."""
+    return {name: sweeps.run(name) for name in sweeps.REMINDER_SWEEPS}
