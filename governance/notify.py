@@ -22,8 +22,10 @@ from governance.models_notifications import ALWAYS_IMMEDIATE
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this belongs to a sender that died; another may take it.
-CLAIM_LEASE = timedelta(minutes=10)
+
+def claim_lease():
+    """A claim older than this belongs to a sender that died; another may take it."""
+    return timedelta(seconds=settings.EMAIL_CLAIM_LEASE_SECONDS)
 
 
 def channel_for(user_id, kind, preferences=None):
@@ -86,7 +88,7 @@ def _queue_email(notification_id):
 
 
 def _claim(queryset, now):
-    stale = now - CLAIM_LEASE
+    stale = now - claim_lease()
     return queryset.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)).update(claimed_at=now)
 
 
@@ -97,7 +99,7 @@ def _absolute(url):
 def send_notification_email(notification_id, *, now=None):
     """Send one notification's e-mail, once. True when sent now; False when not wanted or already sent/claimed."""
     now = now or timezone.now()
-    stale = now - CLAIM_LEASE
+    stale = now - claim_lease()
     claimed = (
         Notification.objects.filter(pk=notification_id, emailed_at__isnull=True, email_wanted=Channel.IMMEDIATE)
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale))

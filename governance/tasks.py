@@ -1,8 +1,12 @@
 """Celery tasks: thin wrappers around governance.sweeps and governance.notify (DESIGN §6)."""
 
+import logging
+
 from celery import shared_task
 
 from governance import notify, sweeps
+
+logger = logging.getLogger(__name__)
 
 # A failed send is retried with back-off; the row's claim is released first, so the retry (or the
 # pending_email sweep) can take it, and the emailed/sent stamp means it is never sent twice.
@@ -27,5 +31,15 @@ def run_sweep(name):
 
 @shared_task
 def run_reminder_sweeps():
-    """The sweeps that find due and overdue work (not the e-mail and audit ones, which have their own times)."""
-    return {name: sweeps.run(name) for name in sweeps.REMINDER_SWEEPS}
+    """The sweeps that find due and overdue work (not the e-mail and audit ones, which have their own times).
+
+    One failing sweep must not stop the others this hour: it is logged and reported as an error.
+    """
+    made = {}
+    for name in sweeps.REMINDER_SWEEPS:
+        try:
+            made[name] = sweeps.run(name)
+        except Exception:
+            logger.exception("Sweep %s failed; the others ran", name)
+            made[name] = "error"
+    return made

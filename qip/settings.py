@@ -53,6 +53,10 @@ EMAIL_MESSAGE_DOMAIN = env("EMAIL_MESSAGE_DOMAIN", urlparse(SITE_URL).hostname o
 REMINDER_DAYS_AHEAD = int(env("REMINDER_DAYS_AHEAD", "3"))
 ESCALATION_GRACE_DAYS = int(env("ESCALATION_GRACE_DAYS", "7"))
 DIGEST_HOUR = int(env("DIGEST_HOUR", "7"))
+# An e-mail still unsent this long after its notification was made is sent by the pending_email sweep.
+PENDING_EMAIL_AFTER_SECONDS = int(env("PENDING_EMAIL_AFTER_SECONDS", "300"))
+# A sender's claim on an e-mail lapses after this long (it died mid-send), so another sender may take it.
+EMAIL_CLAIM_LEASE_SECONDS = int(env("EMAIL_CLAIM_LEASE_SECONDS", "600"))
 
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
 
@@ -109,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qip.context_processors.navigation",
+                "governance.context_processors.notifications",
             ],
         },
     },
@@ -209,8 +214,10 @@ def email_settings(url):
     if url.startswith("locmem:"):
         return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     parsed = urlparse(url)
+    if parsed.scheme == "file":  # one file per message in a folder: for trying it out, and the worker tests
+        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parsed.path}
     if parsed.scheme not in {"smtp", "smtps"}:
-        raise RuntimeError(f"EMAIL_URL scheme must be smtp, smtps, console or locmem, not {parsed.scheme!r}")
+        raise RuntimeError(f"EMAIL_URL scheme must be smtp, smtps, file, console or locmem, not {parsed.scheme!r}")
     query = {key: values[-1].lower() for key, values in parse_qs(parsed.query).items()}
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -241,6 +248,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# A queue of its own lets the worker tests run beside a developer's worker on the same broker.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
