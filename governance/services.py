@@ -10,6 +10,7 @@ from actions.models import Action, Step
 from actions.models import ActionStatus as S
 from actions.services import lint_step, step_problems, wording_kept, wording_problem
 from governance import gate as closure_gate
+from governance import notices
 from governance.models import (
     CheckResult,
     ClosureRequest,
@@ -180,6 +181,7 @@ def request_closure(*, actor, action, bau_monitoring_plan, closure_learning, res
     draft.save()
     move(action, S.AWAITING_SIGNOFF, actor=actor, reason="closure requested", data={"request": draft.pk})
     _audit("closure.requested", action, actor, {"request": draft.pk, "gate": _codes(result)})
+    notices.signoff_requested(draft)
     return draft
 
 
@@ -265,6 +267,7 @@ def approve(*, actor, closure_request, password, at=None):
             action=action, signoff=signoff, offset_days=offset, due_on=closed_on + timedelta(days=offset)
         )
     _audit("closure.approved", action, actor, {"signoff": signoff.pk, "snapshot_hash": signoff.snapshot_hash})
+    notices.closure_decided(signoff)
     return signoff
 
 
@@ -309,6 +312,7 @@ def challenge(*, actor, closure_request, reason, at=None):
         _audit("closure.challenged", request.action, actor, {"signoff": signoff.pk, "reason": reason})
     else:
         _plan_back_to_open(request.plan, actor, "closure.challenged", reason, signoff)
+    notices.closure_decided(signoff)
     return signoff
 
 
@@ -321,6 +325,7 @@ def reject(*, actor, closure_request, reason, at=None):
         _audit("closure.rejected", request.action, actor, {"signoff": signoff.pk, "reason": reason})
     else:
         _plan_back_to_open(request.plan, actor, "closure.rejected", reason, signoff)
+    notices.closure_decided(signoff)
     return signoff
 
 
@@ -366,6 +371,7 @@ def reopen(*, actor, action, reason, trigger=ReopenTrigger.JUDGEMENT, concern=No
         also_save=("closing_signoff", "closed_at", "reopen_proposed_at"),
     )
     _audit("action.reopened", action, actor, {"reopening": reopening.pk, "trigger": trigger, "reason": reason})
+    notices.action_reopened(reopening)
     plan = Plan.objects.select_for_update().get(pk=action.plan_id)
     if plan.status != PlanStatus.OPEN:
         was = plan.status
@@ -453,6 +459,7 @@ def request_plan_closure(*, actor, plan, bau_monitoring_plan, closure_learning, 
         obj=plan,
         data={"request": draft.pk},
     )
+    notices.signoff_requested(draft)
     return draft
 
 
@@ -487,6 +494,7 @@ def _approve_plan(actor, request, at):
         obj=plan,
         data={"signoff": signoff.pk, "snapshot_hash": signoff.snapshot_hash},
     )
+    notices.closure_decided(signoff)
     return signoff
 
 

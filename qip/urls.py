@@ -60,6 +60,7 @@ urlpatterns = [
     path("checks/", include("governance.urls_checks")),
     path("reviews/", include("governance.urls_reviews")),
     path("oversight/", include("governance.urls_oversight")),
+    path("notifications/", include("governance.urls_notifications")),
 ]
 
 handler403 = "qip.views.home.permission_denied"

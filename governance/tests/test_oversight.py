@@ -22,7 +22,7 @@ from qip.tests.factories import LocationFactory
 pytestmark = pytest.mark.django_db
 
 OVERSIGHT = reverse("oversight")
-MAX_QUERIES = 15
+MAX_QUERIES = 16
 
 
 def today():
@@ -484,8 +484,9 @@ def test_the_query_count_does_not_grow_with_plans_or_locations(
     few, _ = count_queries(client)
     few_at_home, _ = count_queries(client, location=home.pk, period="year")
     populate(12, org=org, manager=manager, ni=ni)
-    # Sign-in, session and membership take 7; the page itself 8 (the stalled plans and their locations,
-    # closures, reopenings, age bands, oldest plans, the location table and the filter's locations).
+    # Sign-in, session, membership and the header's unread count take 8; the page itself 8 (the stalled plans
+    # and their locations, closures, reopenings, age bands, oldest plans, the location table and the filter's
+    # locations).
     with django_assert_max_num_queries(MAX_QUERIES):
         many, response = count_queries(client)
     with django_assert_max_num_queries(MAX_QUERIES):

@@ -95,6 +95,7 @@ ROW_MODULES = [
     "governance.tests.matrix_plan_closure",
     "governance.tests.matrix_reviews",
     "governance.tests.matrix_oversight",
+    "governance.tests.matrix_notifications",
 ]
 
 

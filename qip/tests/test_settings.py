@@ -138,5 +138,5 @@ def test_console_backend_when_unset_or_asked_for(url):
 
 @pytest.mark.parametrize("url", ["http://mail.example.org", "smtpx://mail.example.org", "mail.example.org:25"])
 def test_a_bad_email_url_scheme_is_refused_with_a_message(url):
-    with pytest.raises(RuntimeError, match="EMAIL_URL scheme must be smtp, smtps, console or locmem"):
+    with pytest.raises(RuntimeError, match="EMAIL_URL scheme must be smtp, smtps, file, console or locmem"):
         email_settings(url)
