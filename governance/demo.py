@@ -30,8 +30,8 @@ from actions import services as action_services
 from actions.models import Action, ActionStatus, ClosureCriteria
 from evidence import services as evidence_services
 from evidence.models import EvidenceItem, MeasureReading
-from governance import gate, services, services_reviews
-from governance.models import CheckResult, ClosureRequest
+from governance import gate, services, services_reviews, sweeps
+from governance.models import Channel, CheckResult, ClosureRequest, Notification
 from governance.selectors_reviews import reviewable_actions
 from qip import plan_services
 from qip.models import EvidenceCategory, Location, Plan, QualityStatement, Regulation, User
@@ -69,7 +69,21 @@ def seed_plans(organisation, *, password):
             continue
         BUILDERS[reference](seed, reference)
         created += 1
+    _first_reminders(organisation)
     return created
+
+
+def _first_reminders(organisation):
+    """Run the reminder sweeps once, so the demo people have notifications from the start.
+
+    The notices the stories made (sign-off requests, decisions, reopenings) are of things that happened
+    weeks ago: they stay in the app but are marked e-mailed, so nobody's inbox fills with old news.
+    """
+    for name in sweeps.REMINDER_SWEEPS:
+        sweeps.run(name)
+    Notification.objects.filter(organisation=organisation, email_wanted=Channel.IMMEDIATE, emailed_at=None).update(
+        emailed_at=timezone.now()
+    )
 
 
 # The printed summary

@@ -152,6 +152,16 @@ def test_every_closure_was_signed_by_the_nominated_individual_who_did_none_of_th
         assert signoff.closure_request.requested_by == action.owner
 
 
+def test_demo_people_have_notifications_and_the_old_news_is_not_emailed(demo):
+    from governance.models import Kind, Notification
+
+    quality = Notification.objects.filter(recipient__email="quality@example.com")
+    assert quality.filter(kind=Kind.SIGNOFF_REQUESTED).exists()  # requests the stories made
+    manager = Notification.objects.filter(recipient__email="manager@example.com", read_at=None)
+    assert manager.filter(kind__in=[Kind.REVIEW_DUE, Kind.STEP_OVERDUE, Kind.ACTION_DUE, Kind.REVIEW_OVERDUE]).exists()
+    assert not Notification.objects.filter(email_wanted="immediate", emailed_at=None).exists()
+
+
 def test_the_audit_chain_verifies_after_seeding(demo):
     reports = audit.verify_all()
     assert reports and all(report.intact for report in reports)
