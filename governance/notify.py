@@ -9,6 +9,7 @@ send claims its row with a conditional UPDATE first, so two senders never both s
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -65,6 +66,64 @@ def notify(*, recipient_id, organisation_id, kind, key, title, body="", url="", 
     if wanted == Channel.IMMEDIATE:
         transaction.on_commit(lambda: _queue_email(notification.pk))
     return notification
+
+
+BATCH = 500
+
+
+def notify_many(reminders, *, preferences, at=None):
+    """Make many notifications nobody has yet (checked with already_sent), a batch per transaction.
+
+    Each reminder has recipient_id, organisation_id, kind, key, title, body, url and level. A batch that
+    meets a row another sweep made since the check falls back to one savepoint per row, so the claim
+    still holds; a crash loses at most the uncommitted batch, which the next run makes again.
+    """
+    made = 0
+    for start in range(0, len(reminders), BATCH):
+        made += _insert_batch(reminders[start : start + BATCH], preferences, at or timezone.now())
+    return made
+
+
+def _insert_batch(batch, preferences, at):
+    rows = [
+        Notification(
+            organisation_id=reminder.organisation_id,
+            recipient_id=reminder.recipient_id,
+            kind=reminder.kind,
+            key=reminder.key[:200],
+            level=reminder.level,
+            title=reminder.title[:300],
+            body=reminder.body,
+            url=reminder.url,
+            created_at=at,
+            email_wanted=channel_for(reminder.recipient_id, reminder.kind, preferences),
+        )
+        for reminder in batch
+    ]
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        return sum(
+            notify(
+                recipient_id=row.recipient_id,
+                organisation_id=row.organisation_id,
+                kind=row.kind,
+                key=row.key,
+                title=row.title,
+                body=row.body,
+                url=row.url,
+                level=row.level,
+                preferences=preferences,
+                at=at,
+            )
+            is not None
+            for row in rows
+        )
+    for notification in created:
+        if notification.email_wanted == Channel.IMMEDIATE:
+            transaction.on_commit(partial(_queue_email, notification.pk))
+    return len(created)
 
 
 def already_sent(keys_by_recipient):

@@ -9,6 +9,7 @@ by a conditional UPDATE before they are sent.
 
 import logging
 from datetime import datetime, time, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db.models import CharField, F, OuterRef, Q, Subquery
@@ -141,22 +142,17 @@ def _deliver(reminders, *, at, sent=None):
     if not fresh:
         return 0
     preferences = notify.load_preferences(reminder.recipient_id for reminder in fresh)
-    made = 0
-    for reminder in fresh:
-        notification = notify.notify(
-            recipient_id=reminder.recipient_id,
-            organisation_id=reminder.organisation_id,
-            kind=reminder.kind,
-            key=reminder.key,
-            title=reminder.title,
-            body=reminder.body,
-            url=reminder.url,
-            level=reminder.level,
-            preferences=preferences,
-            at=at,
-        )
-        made += notification is not None  # None: someone else claimed it between our check and the insert
-    return made
+    return notify.notify_many(fresh, preferences=preferences, at=at)
+
+
+@cache
+def _url_pattern(name):
+    return reverse(name, args=[987654321])
+
+
+def _url(name, pk):
+    """reverse() for one of thousands of rows: the pattern is resolved once a name."""
+    return _url_pattern(name).replace("987654321", str(pk))
 
 
 def _ahead(today):
@@ -204,7 +200,7 @@ def reviews(*, today, now):
     reminders = []
     for plan in plans:
         where, due, org = locations.get(plan.pk, set()), plan.next_review_date, plan.organisation_id
-        url = reverse("plan_detail", args=[plan.pk])
+        url = _url("plan_detail", plan.pk)
         # An owner who has left, or no longer sees the plan's locations, is not told; escalation still runs.
         owner_told = directory.sees(organisation_id=org, user_id=plan.owner_id, location_ids=where)
         what = f"Record the review of “{plan.title}”: each action's progress, a RAG status and a decision."
@@ -233,6 +229,30 @@ def reviews(*, today, now):
     return _deliver(reminders, at=now)
 
 
+# Only what the reminders say: a sweep reads tens of thousands of rows, and whole rows cost seconds.
+ACTION_FIELDS = [
+    "title",
+    "due_date",
+    "location_id",
+    "owner_id",
+    "plan_id",
+    "plan__organisation_id",
+    "plan__reference",
+    "location__name",
+    "owner__full_name",
+    "owner__email",
+]
+STEP_FIELDS = [
+    "what",
+    "due_date",
+    "who_id",
+    "who__full_name",
+    "who__email",
+    "action_id",
+    *[f"action__{field}" for field in ACTION_FIELDS],
+]
+
+
 @sweep("steps_and_actions")
 def steps_and_actions(*, today, now):
     """Steps not done and live actions due within REMINDER_DAYS_AHEAD days, and overdue ones (with escalation)."""
@@ -241,11 +261,13 @@ def steps_and_actions(*, today, now):
         Step.objects.filter(done_at__isnull=True, due_date__lte=ahead, action__plan__organisation__is_active=True)
         .exclude(action__status=ActionStatus.CLOSED)
         .select_related("who", "action__plan", "action__location", "action__owner")
+        .only(*STEP_FIELDS)
         .order_by("pk")
     )
     actions = list(
         Action.objects.filter(status__in=LIVE_STATUSES, due_date__lte=ahead, plan__organisation__is_active=True)
         .select_related("plan", "location", "owner")
+        .only(*ACTION_FIELDS)
         .order_by("pk")
     )
     if not steps and not actions:
@@ -264,7 +286,7 @@ def _step_reminders(step, *, directory, today):
     action = step.action
     org, where, due = action.plan.organisation_id, {action.location_id}, step.due_date
     person = step.who if step.who_id else action.owner  # a step nobody is named for is the action owner's
-    url = reverse("action_detail", args=[action.pk])
+    url = _url("action_detail", action.pk)
     what = f"For the action “{_short(action.title, 200)}” at {action.location} ({action.plan.reference})."
     told = directory.sees(organisation_id=org, user_id=person.pk, location_ids=where)
     if due >= today:
@@ -295,7 +317,7 @@ def _step_reminders(step, *, directory, today):
 
 def _action_reminders(action, *, directory, today):
     org, where, due = action.plan.organisation_id, {action.location_id}, action.due_date
-    url = reverse("action_detail", args=[action.pk])
+    url = _url("action_detail", action.pk)
     what = f"“{_short(action.title, 200)}” at {action.location} ({action.plan.reference})."
     told = directory.sees(organisation_id=org, user_id=action.owner_id, location_ids=where)
     if due >= today:
@@ -346,7 +368,7 @@ def checks(*, today, now):
         action = check.action
         org, where, due = action.plan.organisation_id, {action.location_id}, check.due_on
         responsible = _check_people(action, directory=directory)
-        url = reverse("check_record", args=[check.pk])
+        url = _url("check_record", check.pk)
         what = (
             f"The {check.offset_days}-day check after closure of “{_short(action.title, 200)}” at {action.location} "
             f"({action.plan.reference}): record whether the improvement is holding."
@@ -440,7 +462,7 @@ def stability(*, today, now):
             f"“{_short(action.title, 200)}” at {action.location} ({action.plan.reference}) has its steps done, "
             "its assurance evidence and an improvement that has held. Request closure on the action's page."
         )
-        url = reverse("action_detail", args=[action.pk])
+        url = _url("action_detail", action.pk)
         candidates.append((action, _to(action.owner_id, org, Kind.STABILITY_REACHED, key, title, body, url)))
     sent = notify.already_sent([(reminder.recipient_id, reminder.key) for _action, reminder in candidates])
     reminders = [
@@ -514,7 +536,7 @@ def stalled(*, today, now):
         key, why = _stall_episode(plan)
         title = f"{plan.reference} has stalled"
         body = f"“{plan.title}”: {why} Look at it with its owner, {plan.owner}, at the next review."
-        url = reverse("plan_detail", args=[plan.pk])
+        url = _url("plan_detail", plan.pk)
         for role in (Role.QUALITY_LEAD, Role.NOMINATED_INDIVIDUAL):
             for person in directory.people(organisation_id=org, role=role, location_ids=where):
                 reminders.append(_to(person, org, Kind.PLAN_STALLED, key, title, body, url))
