@@ -165,12 +165,13 @@ def closure_decided(signoff):
 
 
 def action_reopened(reopening):
-    """Tell the action's owner and the registered managers of its location (not the person who reopened it)."""
+    """Tell the action's owner, the registered managers of its location and whoever signed the closure that no
+    longer holds (not the person who reopened it)."""
     action = reopening.action
     organisation_id = action.plan.organisation_id
     managers = _memberships(organisation_id).filter(role=Role.REGISTERED_MANAGER)
     recipients = {m.user_id for m in managers if _sees(m, [action.location_id])}
-    recipients |= _active(organisation_id, {action.owner_id})
+    recipients |= _active(organisation_id, {action.owner_id, reopening.previous_signoff.signer_id})
     reopener = _name(reopening.reopened_by)
     body = (
         f"Reason: {reopening.reason}\n\nWhat led to it: {reopening.get_trigger_display().lower()}. "

@@ -193,7 +193,7 @@ def test_a_plan_decision_tells_the_plan_owner_and_the_requester(story, manager, 
 # Reopened
 
 
-def test_a_reopening_tells_the_owner_and_the_locations_registered_managers(
+def test_a_reopening_tells_the_owner_the_locations_registered_managers_and_the_earlier_signer(
     story, org, home, manager, other_manager, quality, ni, staff, password, django_capture_on_commit_callbacks
 ):
     deputy = make.member(org, Role.REGISTERED_MANAGER, locations=[home], full_name="Dee Deputy")
@@ -203,20 +203,23 @@ def test_a_reopening_tells_the_owner_and_the_locations_registered_managers(
         reopening = services.reopen(actor=quality, action=action, reason="Two missed signatures this week.")
 
     reopened = told(Kind.ACTION_REOPENED)
-    assert set(reopened) == {manager, deputy, everywhere}
-    assert not {other_manager, quality, ni, staff} & set(reopened)
+    assert set(reopened) == {manager, deputy, everywhere, ni}  # ni signed the closure that no longer holds
+    assert not {other_manager, quality, staff} & set(reopened)
     notice = reopened[manager]
     assert notice.key == f"reopened:reopening:{reopening.pk}"
     assert notice.title == f"Reopened by Quinn Quality: {action.title}"
     assert "Reason: Two missed signatures this week." in notice.body
     assert notice.url == reverse("action_detail", args=[action.pk])
     reopen_mail = [message for message in mail.outbox if "Reopened by" in message.subject]
-    assert sorted(message.to[0] for message in reopen_mail) == sorted([manager.email, deputy.email, everywhere.email])
+    assert sorted(message.to[0] for message in reopen_mail) == sorted(
+        [manager.email, deputy.email, everywhere.email, ni.email]
+    )
 
 
 def test_a_failed_post_closure_check_tells_them_too_but_not_the_recorder(story, manager, quality, ni, password):
     action = closed(story, ni, password)
     check = action.post_closure_checks.order_by("due_on").first()
+    # The nominated individual who signed records it: the recorder is not told of their own act.
     services.record_post_closure_check(actor=ni, check=check, result=CheckResult.DETERIORATED, note="Gaps again.")
     reopened = told(Kind.ACTION_REOPENED)
     assert set(reopened) == {manager}
