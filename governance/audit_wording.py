@@ -252,6 +252,12 @@ PLAN_DESCRIBERS = {
     "plan.closed": lambda data: "Plan closed with a nominated individual's sign-off",
     "plan.reopened": lambda data: "Plan reopened because one of its actions was reopened",
     "review.recorded": lambda data: _review(data),
+    "plans.exported": lambda data: (
+        f"Plan list exported as {str(data.get('format', '')).upper()}: {data.get('rows')} rows"
+    ),
+    "actions.exported": lambda data: (
+        f"Action list exported as {str(data.get('format', '')).upper()}: {data.get('rows')} rows"
+    ),
     "plan.cadence_stepped_up": lambda data: (
         f"A concern stepped reviews up: {_cadence_move(data.get('cadence'))}; "
         f"next review {_day(data.get('next_review_on'))}"

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from governance.views import actions
+from governance.views import action_list, actions, exports
 
 urlpatterns = [
+    path("", action_list.action_list, name="action_list"),
+    path("export/<str:fmt>/", exports.action_export, name="action_export"),
     path("new/<int:plan_pk>/", actions.action_create, name="action_create"),
     path("<int:pk>/", actions.action_detail, name="action_detail"),
     path("<int:pk>/edit/", actions.action_edit, name="action_edit"),

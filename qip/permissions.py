@@ -219,6 +219,7 @@ def navigation(user, organisation):
     if organisation is None:
         return items
     items.append(("Plans", "plan_list"))
+    items.append(("Actions", "action_list"))
     if can_view_agenda(user, organisation):
         items.append(("Agenda", "governance_agenda"))
     if can_decide_closures(user, organisation):

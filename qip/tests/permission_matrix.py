@@ -96,6 +96,7 @@ ROW_MODULES = [
     "governance.tests.matrix_reviews",
     "governance.tests.matrix_oversight",
     "governance.tests.matrix_notifications",
+    "governance.tests.matrix_exports",
 ]
 
 
