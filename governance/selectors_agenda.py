@@ -4,10 +4,11 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Lower
 
 from actions.models import Action
+from governance import gate
 from governance.models import ClosureRequest, Review
 from governance.selectors_checks import due_checks
 from governance.selectors_dashboard import stalled_plans
-from qip.models import Location, Plan, PlanStatus
+from qip.models import Location, Plan, PlanStatus, Role
 
 
 def _last_review(field):
@@ -55,13 +56,20 @@ def awaiting_signoff(*, user, organisation):
     visible = Q(action__in=Action.objects.for_user(user, organisation)) | Q(
         plan__in=Plan.objects.for_user(user, organisation)
     )
-    return list(
+    requests = list(
         ClosureRequest.objects.for_user(user, organisation)
         .pending()
         .filter(visible)
         .select_related("requested_by", "plan", "action__plan", "action__location", "action__criteria")
         .order_by("requested_at", "pk")
     )
+    for request in requests:
+        # Who must decide is the gate's rule (a plan always needs a nominated individual).
+        needed = gate.required_role(request.action) if request.action_id else Role.NOMINATED_INDIVIDUAL
+        request.needs = (
+            "Nominated individual" if needed == Role.NOMINATED_INDIVIDUAL else "Quality lead or nominated individual"
+        )
+    return requests
 
 
 def checks_due(*, user, organisation, meeting):

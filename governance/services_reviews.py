@@ -71,14 +71,6 @@ def _evidence_problem(plan, evidence_seen):
     return "Choose evidence of this plan only." if wrong else ""
 
 
-def _steps(action):
-    done = total = 0
-    for step in action.steps.all():
-        total += 1
-        done += step.done_at is not None
-    return done, total
-
-
 @transaction.atomic
 def record_review(
     *, actor, plan, held_on, decision, lines, evidence_seen=(), summary="", reason="", meeting_date=None, at=None
@@ -141,8 +133,8 @@ def record_review(
             rag=by_action[action.pk]["rag"],
             progress=(by_action[action.pk].get("progress") or "").strip(),
             action_status=action.status,
-            steps_done=_steps(action)[0],
-            steps_total=_steps(action)[1],
+            steps_done=action.steps_done,
+            steps_total=action.steps_total,
         )
         for action in actions
     )

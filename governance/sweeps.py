@@ -282,68 +282,68 @@ def steps_and_actions(*, today, now):
     return _deliver(reminders, at=now)
 
 
-def _step_reminders(step, *, directory, today):
-    action = step.action
-    org, where, due = action.plan.organisation_id, {action.location_id}, step.due_date
-    person = step.who if step.who_id else action.owner  # a step nobody is named for is the action owner's
-    url = _url("action_detail", action.pk)
-    what = f"For the action “{_short(action.title, 200)}” at {action.location} ({action.plan.reference})."
-    told = directory.sees(organisation_id=org, user_id=person.pk, location_ids=where)
+def _due_reminders(item, *, directory, today, person_id, what, title, escalation_title, escalation_body):
+    """Due soon (to the person responsible), or overdue (to them, then escalation): one item's reminders.
+
+    `item` names the kinds and key: ("step", step pk, due date) or ("action", action pk, due date);
+    `title(state)` words the reminder for "due" or "overdue".
+    """
+    name, pk, due, org, where, url = item
+    kinds = {"step": (Kind.STEP_DUE, Kind.STEP_OVERDUE), "action": (Kind.ACTION_DUE, Kind.ACTION_OVERDUE)}[name]
+    told = directory.sees(organisation_id=org, user_id=person_id, location_ids=where)
     if due >= today:
-        if not told:
-            return []
-        key = f"step_due:step:{step.pk}:{due.isoformat()}"
-        title = f"Step due on {uk_date(due)}: {_short(step.what)}"
-        return [_to(person.pk, org, Kind.STEP_DUE, key, title, what, url)]
-    base_key = f"step_overdue:step:{step.pk}:{due.isoformat()}"
-    reminders = []
-    if told:
-        title = f"Step overdue (it was due on {uk_date(due)}): {_short(step.what)}"
-        reminders.append(_to(person.pk, org, Kind.STEP_OVERDUE, base_key, title, what, url))
+        key = f"{name}_due:{name}:{pk}:{due.isoformat()}"
+        return [_to(person_id, org, kinds[0], key, title("due"), what, url)] if told else []
+    base_key = f"{name}_overdue:{name}:{pk}:{due.isoformat()}"
+    reminders = [_to(person_id, org, kinds[1], base_key, title("overdue"), what, url)] if told else []
     late = (today - due).days
-    reminders += escalations(
+    return reminders + escalations(
         directory=directory,
         organisation_id=org,
         location_ids=where,
-        responsible_ids=[person.pk],
+        responsible_ids=[person_id],
         base_key=base_key,
         days_overdue=late,
-        title=f"Escalated to you: a step at {action.location} is {_days(late)} overdue",
-        body=f"“{_short(step.what, 200)}” was due on {uk_date(due)} and is {person}'s to do. {what}",
+        title=escalation_title(_days(late)),
+        body=escalation_body,
         url=url,
     )
-    return reminders
+
+
+def _when(state, due):
+    return f"due on {uk_date(due)}" if state == "due" else f"overdue (it was due on {uk_date(due)})"
+
+
+def _step_reminders(step, *, directory, today):
+    action = step.action
+    person = step.who if step.who_id else action.owner  # a step nobody is named for is the action owner's
+    due, where = step.due_date, {action.location_id}
+    what = f"For the action “{_short(action.title, 200)}” at {action.location} ({action.plan.reference})."
+    return _due_reminders(
+        ("step", step.pk, due, action.plan.organisation_id, where, _url("action_detail", action.pk)),
+        directory=directory,
+        today=today,
+        person_id=person.pk,
+        what=what,
+        title=lambda state: f"Step {_when(state, due)}: {_short(step.what)}",
+        escalation_title=lambda late: f"Escalated to you: a step at {action.location} is {late} overdue",
+        escalation_body=f"“{_short(step.what, 200)}” was due on {uk_date(due)} and is {person}'s to do. {what}",
+    )
 
 
 def _action_reminders(action, *, directory, today):
-    org, where, due = action.plan.organisation_id, {action.location_id}, action.due_date
-    url = _url("action_detail", action.pk)
+    due, where = action.due_date, {action.location_id}
     what = f"“{_short(action.title, 200)}” at {action.location} ({action.plan.reference})."
-    told = directory.sees(organisation_id=org, user_id=action.owner_id, location_ids=where)
-    if due >= today:
-        if not told:
-            return []
-        key = f"action_due:action:{action.pk}:{due.isoformat()}"
-        title = f"Action due on {uk_date(due)}: {_short(action.title)}"
-        return [_to(action.owner_id, org, Kind.ACTION_DUE, key, title, what, url)]
-    base_key = f"action_overdue:action:{action.pk}:{due.isoformat()}"
-    reminders = []
-    if told:
-        title = f"Action overdue (it was due on {uk_date(due)}): {_short(action.title)}"
-        reminders.append(_to(action.owner_id, org, Kind.ACTION_OVERDUE, base_key, title, what, url))
-    late = (today - due).days
-    reminders += escalations(
+    return _due_reminders(
+        ("action", action.pk, due, action.plan.organisation_id, where, _url("action_detail", action.pk)),
         directory=directory,
-        organisation_id=org,
-        location_ids=where,
-        responsible_ids=[action.owner_id],
-        base_key=base_key,
-        days_overdue=late,
-        title=f"Escalated to you: an action at {action.location} is {_days(late)} overdue",
-        body=f"{what} It was due on {uk_date(due)}; {action.owner} owns it.",
-        url=url,
+        today=today,
+        person_id=action.owner_id,
+        what=what,
+        title=lambda state: f"Action {_when(state, due)}: {_short(action.title)}",
+        escalation_title=lambda late: f"Escalated to you: an action at {action.location} is {late} overdue",
+        escalation_body=f"{what} It was due on {uk_date(due)}; {action.owner} owns it.",
     )
-    return reminders
 
 
 @sweep("checks")
