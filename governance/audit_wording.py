@@ -264,6 +264,18 @@ PLAN_DESCRIBERS = {
     ),
 }
 
+PACK_DESCRIBERS = {
+    "pack.requested": lambda data: (
+        f"Commissioner pack asked for: {data.get('scope', '')}, {len(data.get('plans') or [])} plans, "
+        f"{_day(data.get('date_from'))} to {_day(data.get('date_to'))}; "
+        f"names of people who use the service {'left out' if data.get('redact') else 'included'}"
+    ),
+    "pack.built": lambda data: f"Commissioner pack built: {data.get('pages')} pages, SHA-256 {data.get('sha256', '')}",
+    "pack.failed": lambda data: f"Commissioner pack could not be built: {data.get('error', '')}",
+    "pack.retried": lambda data: "Commissioner pack queued to be built again",
+    "pack.downloaded": lambda data: f"Commissioner pack downloaded (SHA-256 {data.get('sha256', '')})",
+}
+
 REVIEW_DECISIONS = {
     "continue": "continue",
     "escalate": "escalate",
@@ -293,4 +305,4 @@ def _review(data):
 
 def register():
     # Evidence events are worded by the evidence app.
-    audit_text.register({**ACTION_EVENTS, **PLAN_DESCRIBERS})
+    audit_text.register({**ACTION_EVENTS, **PLAN_DESCRIBERS, **PACK_DESCRIBERS})

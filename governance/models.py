@@ -201,6 +201,7 @@ from governance.models_notifications import (  # noqa: E402
     Notification,
     NotificationPreference,
 )
+from governance.models_packs import Pack, PackScope, PackStatus  # noqa: E402
 from governance.models_reviews import CadenceChange, CadenceTrigger, Rag, Review, ReviewDecision, ReviewLine  # noqa: E402
 
 __all__ = [
@@ -210,6 +211,9 @@ __all__ = [
     "Kind",
     "Notification",
     "NotificationPreference",
+    "Pack",
+    "PackScope",
+    "PackStatus",
     "CadenceTrigger",
     "CheckResult",
     "ClosureRequest",

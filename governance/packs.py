@@ -276,9 +276,25 @@ def spc_rules():
 
 
 def pack_context(
-    *, user, organisation, plans, date_from, date_to, include_closed, redact, reference, progress=None, now=None
+    *,
+    user,
+    organisation,
+    plans,
+    date_from,
+    date_to,
+    include_closed,
+    redact,
+    reference,
+    locations=None,
+    scope_text="",
+    progress=None,
+    now=None,
 ):
-    """Everything templates/packs/pack.html needs. `progress(done, total)` is called once per plan."""
+    """Everything templates/packs/pack.html needs. `progress(done, total)` is called once per plan.
+
+    `locations`: a pack for some locations holds only their actions (see selectors_packs.plan_records).
+    `scope_text`: the scope in words for the cover; the plans' references are printed as well.
+    """
     now = timezone.localtime(now or timezone.now())
     today = now.date()
     chosen = selectors.pack_plans(
@@ -288,12 +304,13 @@ def pack_context(
         date_from=date_from,
         date_to=date_to,
         include_closed=include_closed,
+        locations=locations,
         today=today,
     )
     categories = selectors.evidence_categories()
     sections = []
     for number, plan in enumerate(chosen, start=1):
-        records = selectors.plan_records(user=user, organisation=organisation, plan=plan)
+        records = selectors.plan_records(user=user, organisation=organisation, plan=plan, locations=locations)
         actions = [_prepare_action(action, redact=redact, today=today) for action in records["actions"]]
         for request in records["closure_requests"]:
             request.signoff_list = list(request.signoffs.all())
@@ -320,6 +337,7 @@ def pack_context(
     return {
         "organisation": organisation,
         "reference": reference,
+        "scope_text": scope_text,
         "generated_by": user,
         "generated_at": now,
         "date_from": date_from,
@@ -339,27 +357,23 @@ def render_pack_html(**kwargs):
     return render_to_string("packs/pack.html", pack_context(**kwargs))
 
 
-def build_pack_pdf(*, user, organisation, plans, date_from, date_to, include_closed, redact, reference, progress=None):
+def build_pack_pdf(*, stage=None, **kwargs):
     """(pdf_bytes, page_count) for the pack of `plans` the user may see in `organisation`.
 
-    Plans the user cannot see there (another organisation's, say) are left out even when passed in.
+    Takes pack_context's arguments. Plans the user cannot see there (another organisation's, say)
+    are left out even when passed in. `stage(words)` is told when laying out pages and writing the
+    file begin (the long parts of a big pack), after `progress` has counted every plan.
     """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    html = render_pack_html(
-        user=user,
-        organisation=organisation,
-        plans=plans,
-        date_from=date_from,
-        date_to=date_to,
-        include_closed=include_closed,
-        redact=redact,
-        reference=reference,
-        progress=progress,
-    )
+    html = render_pack_html(**kwargs)
+    if stage is not None:
+        stage("layout")
     font_config = FontConfiguration()
     document = HTML(string=html, base_url=STATIC_DIR.resolve().as_uri() + "/", url_fetcher=static_url_fetcher).render(
         font_config=font_config
     )
+    if stage is not None:
+        stage("writing")
     return document.write_pdf(), len(document.pages)

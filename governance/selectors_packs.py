@@ -19,13 +19,13 @@ def _plan_ids(plans):
     return [getattr(plan, "pk", plan) for plan in plans]
 
 
-def pack_plans(*, user, organisation, plans, date_from, date_to, include_closed, today=None):
+def pack_plans(*, user, organisation, plans, date_from, date_to, include_closed, locations=None, today=None):
     """The plans asked for that the user may see in `organisation`, live at some time in the period.
 
     `plans`: Plan objects or primary keys; any the user cannot see in this organisation (another
     organisation's, say) are silently left out. "Live in the period" = created on or before
     `date_to` and not closed before `date_from`. Closed plans only with `include_closed`.
-    Ordered by reference.
+    With `locations`, only plans at one of them. Ordered by reference.
     """
     visible = Plan.objects.for_user(user, organisation).filter(
         organisation=organisation, pk__in=_plan_ids(plans), created_at__date__lte=date_to
@@ -33,6 +33,8 @@ def pack_plans(*, user, organisation, plans, date_from, date_to, include_closed,
     visible = visible.filter(Q(closed_at__isnull=True) | Q(closed_at__date__gte=date_from))
     if not include_closed:
         visible = visible.exclude(status=PlanStatus.CLOSED)
+    if locations is not None:
+        visible = visible.filter(pk__in=Plan.objects.filter(locations__in=_plan_ids(locations)).values("pk"))
     visible = visible.select_related("owner").prefetch_related(
         Prefetch("locations", queryset=Location.objects.order_by(Lower("name"), "pk")),
         Prefetch(
@@ -51,7 +53,7 @@ def evidence_categories():
     return list(EvidenceCategory.objects.filter(framework__is_current=True).order_by("order", "pk"))
 
 
-def plan_records(*, user, organisation, plan):
+def plan_records(*, user, organisation, plan, locations=None):
     """Everything the pack prints about one plan, as lists, in a fixed number of queries.
 
     Returns a dict: actions (location, owner, criteria, measure with readings oldest first, steps with
@@ -59,11 +61,18 @@ def plan_records(*, user, organisation, plan):
     cadence_changes, closure_requests (oldest first, with requested_by and sign-offs oldest first),
     checks, reopenings and criteria_changes (the "criteria.changed" audit events after the action
     started, oldest first).
+
+    With `locations` (a pack for some locations), only the actions at those locations and the evidence
+    of those actions or of the plan as a whole (plan evidence at another location is left out).
     """
+    actions = Action.objects.for_user(user, organisation).filter(plan=plan)
+    evidence = EvidenceItem.objects.for_user(user, organisation).filter(plan=plan)
+    if locations is not None:
+        location_ids = _plan_ids(locations)
+        actions = actions.filter(location_id__in=location_ids)
+        evidence = evidence.filter(Q(location__isnull=True) | Q(location_id__in=location_ids))
     actions = list(
-        Action.objects.for_user(user, organisation)
-        .filter(plan=plan)
-        .select_related("location", "owner", "criteria", "measure")
+        actions.select_related("location", "owner", "criteria", "measure")
         .prefetch_related(
             Prefetch("measure__readings", queryset=MeasureReading.objects.order_by("period_end", "pk")),
             Prefetch("steps", queryset=Step.objects.select_related("who", "done_by").order_by("order", "pk")),
@@ -73,9 +82,7 @@ def plan_records(*, user, organisation, plan):
     )
     action_ids = [action.pk for action in actions]
     evidence = list(
-        EvidenceItem.objects.for_user(user, organisation)
-        .filter(plan=plan)
-        .filter(Q(action__isnull=True) | Q(action_id__in=action_ids))
+        evidence.filter(Q(action__isnull=True) | Q(action_id__in=action_ids))
         .select_related("category", "action", "collected_by")
         .order_by("collected_on", "pk")
     )

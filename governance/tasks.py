@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from governance import notify, sweeps
+from governance import notify, services_packs, sweeps
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +43,10 @@ def run_reminder_sweeps():
             logger.exception("Sweep %s failed; the others ran", name)
             made[name] = "error"
     return made
+
+
+@shared_task
+def build_pack(pack_id):
+    """Build one commissioner pack (governance.services_packs.build_pack); returns its status."""
+    pack = services_packs.build_pack(pack_id)
+    return pack.status if pack is not None else "not claimed"

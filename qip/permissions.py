@@ -228,6 +228,7 @@ def navigation(user, organisation):
         items.append(("Checks", "check_list"))
     if can_view_oversight(user, organisation):
         items.append(("Oversight", "oversight"))
+    items.append(("Packs", "pack_list"))
     if can_view_audit_log(user, organisation):
         items.append(("Audit log", "audit_log"))
     if can_manage_locations(user, organisation):
@@ -247,3 +248,15 @@ def can_decide_closures(user, organisation):
     """Quality leads and nominated individuals decide closure requests (each request's gate says which)."""
     membership = membership_in(user, organisation)
     return bool(membership and membership.role in CLOSURE_DECIDERS)
+
+
+# Commissioner packs (issue 7). Quality leads and nominated individuals make them; any member may list
+# and download the packs that hold nothing from a location they cannot see (Pack.objects.for_user),
+# so a viewer of one location (a commissioner) downloads that location's packs.
+
+PACK_MAKERS = {Role.QUALITY_LEAD, Role.NOMINATED_INDIVIDUAL}
+
+
+def can_make_packs(user, organisation):
+    membership = membership_in(user, organisation)
+    return bool(membership and membership.role in PACK_MAKERS)

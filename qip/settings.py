@@ -57,6 +57,10 @@ DIGEST_HOUR = int(env("DIGEST_HOUR", "7"))
 PENDING_EMAIL_AFTER_SECONDS = int(env("PENDING_EMAIL_AFTER_SECONDS", "300"))
 # A sender's claim on an e-mail lapses after this long (it died mid-send), so another sender may take it.
 EMAIL_CLAIM_LEASE_SECONDS = int(env("EMAIL_CLAIM_LEASE_SECONDS", "600"))
+# Commissioner packs (issue 7): packs of up to this many plans are built while you wait; bigger ones by the
+# worker. A build that has not finished this long after it started is taken to have died and may be tried again.
+PACK_BUILD_NOW_MAX_PLANS = int(env("PACK_BUILD_NOW_MAX_PLANS", "1"))
+PACK_BUILD_LEASE_SECONDS = int(env("PACK_BUILD_LEASE_SECONDS", "900"))
 
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
 

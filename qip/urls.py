@@ -61,6 +61,7 @@ urlpatterns = [
     path("reviews/", include("governance.urls_reviews")),
     path("oversight/", include("governance.urls_oversight")),
     path("notifications/", include("governance.urls_notifications")),
+    path("packs/", include("governance.urls_packs")),
 ]
 
 handler403 = "qip.views.home.permission_denied"

@@ -97,6 +97,7 @@ ROW_MODULES = [
     "governance.tests.matrix_oversight",
     "governance.tests.matrix_notifications",
     "governance.tests.matrix_exports",
+    "governance.tests.matrix_packs",
 ]
 
 
