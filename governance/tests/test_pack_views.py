@@ -314,3 +314,28 @@ def test_the_list_of_packs_costs_the_same_whatever_its_length(client, quality, o
     for number in range(2, 8):
         ready_pack(organisation=org, requested_by=quality, locations=[home], reference=f"PACK-2026-{number:04d}")
     assert queries() == before
+
+
+def test_make_pack_makes_a_stored_audited_pack_and_copies_it_out(tmp_path, org, quality, manager, two_sites):
+    from django.core.management import CommandError, call_command
+
+    target = tmp_path / "pack.pdf"
+    out = io.StringIO()
+    args = ["--organisation", org.name, "--plans", two_sites[1].reference, "--copy-to", str(target)]
+    call_command("make_pack", *args, "--as", quality.email, stdout=out)
+    pack = Pack.objects.get()
+    assert pack.status == PackStatus.READY and pack.requested_by == quality
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == pack.sha256
+    assert f"{pack.reference}: 1 plans, {pack.page_count} pages" in out.getvalue()
+    assert "Branch falls huddles" in _text(target.read_bytes())
+    assert [event.action for event in AuditEvent.objects.filter(action__startswith="pack.")] == [
+        "pack.requested",
+        "pack.built",
+    ]
+    with pytest.raises(CommandError, match="Only quality leads and nominated individuals"):
+        call_command("make_pack", "--organisation", org.name, "--as", manager.email)
+    with pytest.raises(CommandError, match="No plan in this scope"):
+        call_command(
+            "make_pack", "--organisation", org.name, "--as", quality.email, "--to", "2001-01-01", "--from", "2000-01-01"
+        )
+    assert Pack.objects.count() == 1
