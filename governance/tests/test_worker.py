@@ -8,6 +8,8 @@ broker never takes these tasks. E-mail goes to files, one per message, so the te
 2. A worker is killed with SIGKILL in the middle of a sweep; the sweep is run again on a new worker
    with the pending-email sweep, and every due reminder is there exactly once and e-mailed. Only an
    e-mail whose sender died between sending and stamping it sent can go twice (same Message-ID).
+3. A commissioner pack too big to build while the person waits goes through the broker and a worker
+   builds and stores it.
 """
 
 import os
@@ -84,12 +86,13 @@ def worker_setup(tmp_path_factory):
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_TASK_DEFAULT_QUEUE": f"worker-test-{uuid.uuid4().hex[:8]}",
         "EMAIL_URL": f"file://{mail_dir}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
         "PENDING_EMAIL_AFTER_SECONDS": "0",
         "EMAIL_CLAIM_LEASE_SECONDS": "5",
         "LOG_LEVEL": "WARNING",
     }
     run(env, "manage.py", "migrate", "--verbosity", "0")
-    yield {"env": env, "database": database, "mail_dir": mail_dir}
+    yield {"env": env, "database": database, "mail_dir": mail_dir, "media": tmp_path / "media"}
     database.drop()
 
 
@@ -225,3 +228,35 @@ def test_a_worker_killed_mid_sweep_leaves_nothing_missed_or_doubled_after_a_reru
     # receiving mail system can tell it is the same message. Anything more would be a claim failing.
     resent = len(ids) - len(set(ids))
     assert resent <= CONCURRENCY, f"{resent} e-mails sent twice"
+
+
+def test_a_worker_builds_a_queued_commissioner_pack(worker_setup, tmp_path):
+    env, database = worker_setup["env"], worker_setup["database"]
+    code = (
+        "from datetime import timedelta; from django.db import transaction; from django.utils import timezone; "
+        "from governance import services_packs; "
+        "from governance.management.commands.bench_pack import Command; "
+        "user, organisation, plans = Command().build(3, 2, 8); "
+        "pack = services_packs.request_pack(actor=user, organisation=organisation, scope='organisation', "
+        "date_from=timezone.localdate() - timedelta(days=365), date_to=timezone.localdate(), "
+        "include_closed=True, redact=True); "
+        "assert not services_packs.builds_now(pack); "
+        "from governance.tasks import build_pack; build_pack.delay(pack.pk); print(pack.pk)"
+    )
+    pack_id = int(shell(env, code).splitlines()[-1])
+
+    def status():
+        return database.count("SELECT status FROM governance_pack WHERE id = %s", pack_id)
+
+    assert status() == "queued"
+    worker = start_worker(env, tmp_path / "worker.log")
+    try:
+        wait_until(lambda: status() in ("ready", "failed"), timeout=300, what="the pack to be built")
+    finally:
+        stop(worker)
+    assert status() == "ready", (tmp_path / "worker.log").read_text()[-3000:]
+    name = database.count("SELECT file FROM governance_pack WHERE id = %s", pack_id)
+    stored = worker_setup["media"] / name
+    assert stored.read_bytes().startswith(b"%PDF")
+    assert database.count("SELECT page_count FROM governance_pack WHERE id = %s", pack_id) > 10
+    assert database.count("SELECT progress FROM governance_pack WHERE id = %s", pack_id) == 100
