@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 
+from governance import services_packs
 from governance.models import PackScope
 from qip.plan_services import uk_today
 
@@ -44,12 +45,12 @@ class PackForm(forms.Form):
     )
     date_from = forms.DateField(
         label="Period from",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "Enter the first day of the period.", "invalid": "Enter a date, like 1/4/2026."},
     )
     date_to = forms.DateField(
         label="Period to",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Plans live at some time in the period are included; closures and reopenings in it are counted.",
         error_messages={"required": "Enter the last day of the period.", "invalid": "Enter a date, like 31/3/2027."},
     )
@@ -68,6 +69,16 @@ class PackForm(forms.Form):
         today = uk_today()
         self.fields["date_from"].initial = today - timedelta(days=365)
         self.fields["date_to"].initial = today
+
+    def clean(self):
+        # The service checks again; asking here too shows every problem at once, dates included.
+        data = super().clean()
+        for field, message in services_packs.choice_problems(
+            data.get("scope"), data.get("locations"), data.get("plans")
+        ).items():
+            if field not in self.errors:
+                self.add_error(field, message)
+        return data
 
     def service_fields(self):
         data = self.cleaned_data

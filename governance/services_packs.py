@@ -57,21 +57,27 @@ def _check(*, actor, organisation, scope, locations, plans, date_from, date_to):
         problems["date_to"] = "The end of the period must be on or after its start."
     elif date_to and date_to > uk_today():
         problems["date_to"] = "The period cannot end in the future."
-    visible_locations = set(Location.objects.for_user(actor, organisation).values_list("pk", flat=True))
-    visible_plans = set(Plan.objects.for_user(actor, organisation).values_list("pk", flat=True))
-    if scope == PackScope.LOCATIONS:
-        if not locations:
-            problems["locations"] = "Choose at least one location."
-        elif any(location.pk not in visible_locations for location in locations):
+    problems.update(choice_problems(scope, locations, plans))
+    if scope == PackScope.LOCATIONS and "locations" not in problems:
+        visible = set(Location.objects.for_user(actor, organisation).values_list("pk", flat=True))
+        if any(location.pk not in visible for location in locations):
             problems["locations"] = "Choose locations you can see in this organisation."
-    elif scope == PackScope.PLANS:
-        if not plans:
-            problems["plans"] = "Choose at least one plan."
-        elif any(plan.pk not in visible_plans for plan in plans):
+    if scope == PackScope.PLANS and "plans" not in problems:
+        visible = set(Plan.objects.for_user(actor, organisation).values_list("pk", flat=True))
+        if any(plan.pk not in visible for plan in plans):
             problems["plans"] = "Choose plans you can see in this organisation."
-    elif scope != PackScope.ORGANISATION:
-        problems["scope"] = "Choose what the pack covers."
     return problems
+
+
+def choice_problems(scope, locations, plans):
+    """The scope needs its choices: at least one location, or one plan. {} when it has them."""
+    if scope == PackScope.LOCATIONS and not locations:
+        return {"locations": "Choose at least one location."}
+    if scope == PackScope.PLANS and not plans:
+        return {"plans": "Choose at least one plan."}
+    if scope not in PackScope.values:
+        return {"scope": "Choose what the pack covers."}
+    return {}
 
 
 def _scope_text(scope, locations):

@@ -13,6 +13,7 @@ from actions.models import Action, ClosureCriteria, Step
 from evidence.models import EvidenceItem, Measure, MeasureReading
 from governance import services
 from qip.models import EvidenceCategory, Plan
+from qip.tests.domain_factories import ActionFactory, PlanFactory
 from qip.tests.factories import PASSWORD
 
 CATEGORY = {slug: slug for slug in ("processes", "observation", "peoples-experience", "outcomes")}
@@ -124,3 +125,13 @@ def high_risk_story(org, home, manager, staff):
 @pytest.fixture
 def signer_password():
     return PASSWORD
+
+
+@pytest.fixture
+def two_sites(org, home, branch, manager, other_manager):
+    """One plan at each location, each with an action whose title names where it is."""
+    at_home = PlanFactory(organisation=org, locations=[home], owner=manager, title="Falls at Oak House")
+    ActionFactory(plan=at_home, title="Oak House falls huddles")
+    at_branch = PlanFactory(organisation=org, locations=[branch], owner=other_manager, title="Falls at the branch")
+    ActionFactory(plan=at_branch, title="Branch falls huddles")
+    return at_home, at_branch

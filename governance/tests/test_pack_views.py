@@ -35,16 +35,6 @@ def _form(**overrides):
     return {key: value for key, value in data.items() if value is not None}
 
 
-@pytest.fixture
-def two_sites(org, home, branch, manager, other_manager):
-    """One plan at each location, each with an action whose title names where it is."""
-    at_home = PlanFactory(organisation=org, locations=[home], owner=manager, title="Falls at Oak House")
-    ActionFactory(plan=at_home, title="Oak House falls huddles")
-    at_branch = PlanFactory(organisation=org, locations=[branch], owner=other_manager, title="Falls at the branch")
-    ActionFactory(plan=at_branch, title="Branch falls huddles")
-    return at_home, at_branch
-
-
 def _events(action):
     return list(AuditEvent.objects.filter(action=action).order_by("seq"))
 

@@ -7,7 +7,7 @@ from qip.tests.browser import sign_in
 pytestmark = pytest.mark.browser
 
 
-SENIOR_NAV = ["Home", "Plans", "Actions", "Agenda", "Sign-off", "Checks", "Oversight", "Audit log"]
+SENIOR_NAV = ["Home", "Plans", "Actions", "Agenda", "Sign-off", "Checks", "Oversight", "Packs", "Audit log"]
 
 
 def nav_links(page):
@@ -17,12 +17,16 @@ def nav_links(page):
 @pytest.mark.parametrize(
     ("email", "role_badge", "navigation"),
     [
-        ("admin@example.com", "Viewer, admin", ["Home", "Plans", "Actions", "Audit log", "Locations", "People"]),
+        (
+            "admin@example.com",
+            "Viewer, admin",
+            ["Home", "Plans", "Actions", "Packs", "Audit log", "Locations", "People"],
+        ),
         ("ni@example.com", "Nominated individual", SENIOR_NAV),
         ("quality@example.com", "Quality lead", SENIOR_NAV),
-        ("manager@example.com", "Registered manager", ["Home", "Plans", "Actions", "Agenda"]),
-        ("staff@example.com", "Staff", ["Home", "Plans", "Actions"]),
-        ("viewer@example.com", "Viewer", ["Home", "Plans", "Actions"]),
+        ("manager@example.com", "Registered manager", ["Home", "Plans", "Actions", "Agenda", "Packs"]),
+        ("staff@example.com", "Staff", ["Home", "Plans", "Actions", "Packs"]),
+        ("viewer@example.com", "Viewer", ["Home", "Plans", "Actions", "Packs"]),
     ],
 )
 def test_each_demo_login_lands_on_home_with_its_navigation(demo, live_server, page, email, role_badge, navigation):
