@@ -329,3 +329,15 @@ def test_make_pack_makes_a_stored_audited_pack_and_copies_it_out(tmp_path, org, 
             "make_pack", "--organisation", org.name, "--as", quality.email, "--to", "2001-01-01", "--from", "2000-01-01"
         )
     assert Pack.objects.count() == 1
+
+
+def test_a_plans_page_offers_a_pack_of_that_plan_to_those_who_make_packs(client, quality, manager, two_sites):
+    at_home, _ = two_sites
+    client.force_login(quality)
+    link = f"{reverse('pack_list')}?plan={at_home.pk}#new-pack"
+    assert link in client.get(reverse("plan_detail", args=[at_home.pk])).content.decode()
+    form = client.get(link).context["form"]
+    assert form["scope"].value() == "plans" and form["plans"].value() == [at_home.pk]
+    assert client.get(f"{reverse('pack_list')}?plan=999999").context["form"]["scope"].value() == "organisation"
+    client.force_login(manager)
+    assert "Make a commissioner pack" not in client.get(reverse("plan_detail", args=[at_home.pk])).content.decode()

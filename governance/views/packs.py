@@ -29,10 +29,14 @@ PACKS_PER_PAGE = 20
 def _pack_form(request):
     user, organisation = request.user, request.organisation
     plans = Plan.objects.for_user(user, organisation).order_by("-reference", "pk")
+    initial = {}
+    if (chosen := request.GET.get("plan", "")).isdigit() and plans.filter(pk=chosen).exists():
+        initial = {"scope": "plans", "plans": [int(chosen)]}  # "Make a commissioner pack" on a plan's page
     return PackForm(
         request.POST if request.method == "POST" else None,
         locations=visible_locations(user=user, organisation=organisation),
         plans=plans,
+        initial=initial,
     )
 
 

@@ -135,6 +135,7 @@ def plan_detail(request, pk):
         "can_edit": is_open and permissions.can_edit_plan(user, plan),
         "can_add_action": is_open and permissions.can_create_action(user, plan, None),
         "can_add_evidence": permissions.can_add_evidence(user, plan),
+        "can_make_pack": permissions.can_make_packs(user, organisation),
         "closure": closure_panel(user=user, organisation=organisation, plan=plan, groups=groups),
     }
     return render(request, "governance/plan_detail.html", context)
