@@ -39,12 +39,19 @@ out = Path(sys.argv[1])
 pages = len(pypdf.PdfReader(out / "pack.pdf").pages)
 images = sorted(out.glob("page-*.png"))
 assert len(images) == pages, f"{len(images)} PNG pages for a {pages}-page PDF"
+def inked(image, top, bottom):
+    """Share of pixels clearly darker than the white page between two heights (fractions of the page)."""
+    band = image.crop((0, int(image.height * top), image.width, int(image.height * bottom)))
+    return sum(band.histogram()[:200]) / (band.width * band.height)
+
+
 for image_path in images:
     with Image.open(image_path) as image:
         grey = image.convert("L")
-        inked = sum(grey.histogram()[:200])  # pixels clearly darker than the white page
-        share = inked / (grey.width * grey.height)
-    assert share > 0.005, f"{image_path.name} is blank ({share:.2%} inked)"
-    print(f"{image_path.name}: {grey.width}x{grey.height}, {share:.1%} inked")
+        # The running header (organisation, reference), the body, and the foot (marking, "Page n of N").
+        header, body, foot = inked(grey, 0, 0.06), inked(grey, 0.06, 0.93), inked(grey, 0.93, 1)
+    assert header > 0 and foot > 0, f"{image_path.name} lacks its running header or foot"
+    assert body > 0.0005, f"{image_path.name} has nothing in its body ({body:.3%} inked)"
+    print(f"{image_path.name}: {grey.width}x{grey.height}, body {body:.1%} inked")
 print(f"render-pack-png: {pages} pages rendered to PNG in {out}")
 PY
