@@ -1,13 +1,14 @@
 """Forms for the evidence screens: they check what a person typed and put messages beside the field.
 
-evidence.services makes the change (and checks each file's size and type from its content).
+evidence.services makes the change. The files field cleans to CheckedFiles (evidence.files), so an
+image is decoded and re-encoded once, here, outside the service's transaction.
 """
 
 from django import forms
 from django.utils import timezone
 
 from evidence import selectors
-from evidence.files import ALLOWED_DESCRIPTION, check_upload, max_upload_bytes
+from evidence.files import ALLOWED_DESCRIPTION, check_count, check_upload, max_files_per_upload, max_upload_bytes
 from evidence.models import EvidenceKind, Purpose
 from qip import permissions
 from qip.models import EvidenceCategory
@@ -167,7 +168,8 @@ class EvidenceForm(forms.Form):
         self.fields["category"].queryset = EvidenceCategory.objects.filter(framework__is_current=True).order_by("order")
         self.fields["collected_by"].queryset = selectors.collector_choices(user, organisation, location=location)
         self.fields["files"].help_text = (
-            f"Choose one or several files, each up to {readable_size(max_upload_bytes())}: {ALLOWED_DESCRIPTION}. "
+            f"Choose up to {max_files_per_upload()} files, each up to {readable_size(max_upload_bytes())}: "
+            f"{ALLOWED_DESCRIPTION}. "
             "If the original is on paper, leave this empty and say where it is kept."
         )
         if action is not None:
@@ -214,17 +216,18 @@ class EvidenceForm(forms.Form):
         return self.cleaned_data["title"].strip()
 
     def clean_files(self):
-        """Every refused file named at once (the service checks them again before storing anything)."""
+        """The files as CheckedFiles, or every refused file named at once."""
         files = self.cleaned_data["files"]
-        problems = []
+        check_count(files)
+        checked, problems = [], []
         for upload in files:
             try:
-                check_upload(upload)
+                checked.append(check_upload(upload))
             except forms.ValidationError as error:
                 problems.extend(error.messages)
         if problems:
             raise forms.ValidationError(problems)
-        return files
+        return checked
 
     def clean_collected_on(self):
         value = self.cleaned_data["collected_on"]

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from actions.models import Action, ActionStatus, Step
-from evidence.files import check_upload
+from evidence.files import CheckedFile, check_count, check_upload
 from evidence.models import (
     Concern,
     ConcernEffect,
@@ -95,8 +95,9 @@ def add_evidence(
 ):
     """Evidence for an action (or for a whole plan), with any files.
 
-    Files are checked (size, type from the content) before anything is written; each is
-    stored under a server-made name with its original name, type, size and SHA-256 recorded.
+    Files (uploads, or CheckedFiles from the form) are checked before anything is written:
+    count, size, type from the content; images are re-encoded. Each is stored under a server-made
+    name with its original name, type, size and SHA-256 (of the bytes stored) recorded.
     A closed plan takes no new plan-level evidence, but its actions still take evidence for
     their post-closure checks, which run after the plan has closed.
     """
@@ -169,12 +170,16 @@ def add_evidence(
         problem := person_problem(collected_by, plan.organisation_id, role_words="collector")
     ):
         errors["collected_by"] = problem
+    files = list(files)
     checked = []
-    for upload in files:
-        try:
-            checked.append(check_upload(upload))
-        except ValidationError as error:
-            errors.setdefault("files", error.messages[0])
+    try:
+        check_count(files)
+        for upload in files:
+            # A CheckedFile was made by check_upload (the form's clean_files): checking it again would
+            # decode its images a second time, inside this transaction.
+            checked.append(upload if isinstance(upload, CheckedFile) else check_upload(upload))
+    except ValidationError as error:
+        errors["files"] = error.messages[0]
     if errors:
         raise ValidationError(errors)
 

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from actions.models import Action
 from evidence import selectors, services
+from evidence.files import download_name
 from evidence.forms import EvidenceForm, WithdrawForm
 from qip import audit, permissions
 from qip.decorators import member_required
@@ -133,7 +134,9 @@ def evidence_file_download(request, pk):
             "withdrawn": evidence.is_withdrawn,
         },
     )
-    response = FileResponse(handle, as_attachment=True, filename=record.original_name, content_type=record.content_type)
+    # The name is the person's label: saved as what the content really is, so a PDF named ".exe" is not run.
+    filename = download_name(record.original_name, record.content_type)
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=record.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, no_store=True)
     return response
