@@ -2,32 +2,71 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 
+from qip.models import UserSession
 from qip.tenancy import active_memberships
 
 
-class IdleTimeoutMiddleware:
-    """Signs out a session that has been idle for SESSION_IDLE_TIMEOUT_MINUTES, and says so."""
+class SessionTimeoutMiddleware:
+    """Ends a session that has been idle too long or has lasted too long since sign-in, and says why.
+
+    Both clocks live in the server-side session, so a client cannot extend them. It also keeps the
+    UserSession index on the session key a password change rotates to, so a deactivation still finds it.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
-            now = time.time()
-            last_seen = request.session.get("last_seen")
-            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT_MINUTES * 60:
-                logout(request)
-                messages.info(
-                    request,
-                    f"You were signed out after {settings.SESSION_IDLE_TIMEOUT_MINUTES} minutes without "
-                    "activity. Sign in again to carry on.",
-                )
-                return redirect_to_login(request.get_full_path())
-            request.session["last_seen"] = now
-        return self.get_response(request)
+        user_before = request.user.pk if request.user.is_authenticated else None
+        if user_before is not None:
+            ended = self._end_if_expired(request)
+            if ended:
+                return ended
+        elif SESSION_KEY in request.session:
+            # The session names someone who can no longer sign in (deactivated or removed): Django
+            # already treats the request as anonymous, and this removes the session from the store too.
+            logout(request)
+        key_before = request.session.session_key
+
+        response = self.get_response(request)
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if user.pk != user_before:
+                # Signed in by this request: both clocks start now, before the first page is even asked for.
+                request.session["signed_in_at"] = request.session["last_seen"] = time.time()
+            elif request.session.session_key != key_before:
+                index_rotated_session(user, key_before, request.session.session_key)
+        return response
+
+    def _end_if_expired(self, request):
+        now = time.time()
+        session = request.session
+        # A session signed in before this check existed (or by a test's force_login) starts its clock now.
+        signed_in_at = session.setdefault("signed_in_at", now)
+        last_seen = session.get("last_seen")
+        idle_minutes = settings.SESSION_IDLE_TIMEOUT_MINUTES
+        absolute_hours = settings.SESSION_ABSOLUTE_TIMEOUT_HOURS
+        if now - signed_in_at > absolute_hours * 60 * 60:
+            reason = f"You were signed out because you signed in more than {absolute_hours} hours ago."
+        elif last_seen is not None and now - last_seen > idle_minutes * 60:
+            reason = f"You were signed out after {idle_minutes} minutes without activity."
+        else:
+            session["last_seen"] = now
+            return None
+        logout(request)
+        messages.info(request, f"{reason} Sign in again to carry on.")
+        return redirect_to_login(request.get_full_path())
+
+
+def index_rotated_session(user, old_key, new_key):
+    if not new_key or UserSession.objects.filter(session_key=new_key).exists():
+        return
+    if not UserSession.objects.filter(session_key=old_key, user=user).update(session_key=new_key):
+        UserSession.objects.create(user=user, session_key=new_key)
 
 
 class CurrentOrganisationMiddleware:

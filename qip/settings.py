@@ -90,7 +90,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "qip.middleware.IdleTimeoutMiddleware",
+    "qip.middleware.SessionTimeoutMiddleware",
     "qip.middleware.CurrentOrganisationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -177,11 +177,17 @@ AXES_USERNAME_CALLABLE = axes_username
 AXES_IPWARE_PROXY_COUNT = int(env("AXES_PROXY_COUNT", "0")) or None
 AXES_VERBOSE = False
 
-# Sessions: the idle timeout is enforced server-side by qip.middleware.IdleTimeoutMiddleware.
-# The cookie outlives it by a few hours only so the person can be told why they were
-# signed out; an idle session is refused either way. Expired sessions are cleared nightly.
+# Sessions: the idle and absolute timeouts are enforced server-side by
+# qip.middleware.SessionTimeoutMiddleware. The cookie outlives the idle timeout by a few hours
+# only so the person can be told why they were signed out; an idle session is refused either way.
+# Expired sessions are cleared nightly.
 SESSION_IDLE_TIMEOUT_MINUTES = int(env("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
+# However active, a sign-in lasts at most this long: a shared office computer left signed in all
+# day is signed out by the next shift.
+SESSION_ABSOLUTE_TIMEOUT_HOURS = int(env("SESSION_ABSOLUTE_TIMEOUT_HOURS", "12"))
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60 + 8 * 60 * 60
+# Sessions are rows in the database, so signing out or deactivating someone deletes them for good.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -198,6 +204,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 EVIDENCE_MAX_UPLOAD_BYTES = int(env("EVIDENCE_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+# How many files one piece of evidence takes at once. Django's own per-request limit is kept well
+# above it, so someone who picks too many is told so beside the field rather than shown a bare 400.
+EVIDENCE_MAX_FILES_PER_UPLOAD = int(env("EVIDENCE_MAX_FILES_PER_UPLOAD", "100"))
+DATA_UPLOAD_MAX_NUMBER_FILES = 10 * EVIDENCE_MAX_FILES_PER_UPLOAD
 MEDIA_URL = "/media-not-served/"  # files are served only through permission-checked views
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

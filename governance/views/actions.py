@@ -47,6 +47,7 @@ from qip import audit_text, permissions
 from qip.decorators import member_required
 from qip.forms_admin import add_service_errors
 from qip.models import PlanStatus
+from qip.once import AlreadySubmitted, only_once
 from qip.plan_services import uk_date
 
 HISTORY_PAGE_SIZE = 25
@@ -354,9 +355,14 @@ def step_add(request, pk):
     form = StepAddForm(_posted(request), people=people, auto_id="new-step-%s")
     if request.method == "POST" and form.is_valid():
         try:
-            governance_services.add_step(
-                actor=user, action=action, wording_reason=form.cleaned_data["wording_reason"], **form.step_values()
-            )
+            with only_once(request):
+                governance_services.add_step(
+                    actor=user, action=action, wording_reason=form.cleaned_data["wording_reason"], **form.step_values()
+                )
+        except AlreadySubmitted:
+            # A double click: the browser shows this, the second answer, so it says what happened.
+            messages.info(request, "The form was sent twice; the step was added once.")
+            return redirect(reverse("action_detail", args=[action.pk]) + "#steps")
         except ValidationError as error:
             add_service_errors(form, error)
         else:

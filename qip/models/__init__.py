@@ -9,6 +9,7 @@ from .plans import (
     ReviewCadence,
 )
 from .reference import EvidenceCategory, Framework, KeyQuestion, QualityStatement, Regulation
+from .submissions import SubmittedForm
 from .tenancy import Location, Membership, Organisation, Role, ServiceType, User, UserSession
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Membership",
     "Organisation",
     "QualityStatement",
+    "SubmittedForm",
     "Regulation",
     "Role",
     "ServiceType",
