@@ -129,3 +129,29 @@ def demo(transactional_db):
     from django.core.management import call_command
 
     call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def _live_server_settles(request):
+    """Before a browser test's database is flushed, let the live server finish the requests it is serving.
+
+    On SQLite the live server shares the test's in-memory database; a request still running (the
+    browser was closed mid-request) holds a lock that makes the flush fail with "database table is
+    locked". Requesting transactional_db and live_server first makes this teardown run before theirs.
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    request.getfixturevalue("live_server")
+    yield
+    import threading
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        serving = [thread for thread in threading.enumerate() if "process_request_thread" in thread.name]
+        if not serving:
+            break
+        for thread in serving:
+            thread.join(timeout=0.5)
