@@ -155,3 +155,30 @@ def _live_server_settles(request):
             break
         for thread in serving:
             thread.join(timeout=0.5)
+
+
+@pytest.fixture(autouse=True)
+def _verified_force_login(monkeypatch):
+    """force_login gives a verified session to those who must use two-factor sign-in, as a real sign-in would."""
+    from django.test import Client
+
+    real = Client.force_login
+
+    def force_login(self, user, backend=None):
+        real(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from qip import two_factor
+        from qip.tenancy import forget_memberships
+
+        forget_memberships(user)
+        if two_factor.must_use(user) or two_factor.is_enrolled(user):
+            from qip.middleware import NO_AUTHENTICATOR
+            from qip.tests.two_factor_support import authenticator_for
+
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
+            session[NO_AUTHENTICATOR] = False
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

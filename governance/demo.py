@@ -33,7 +33,7 @@ from evidence.models import EvidenceItem, MeasureReading
 from governance import gate, services, services_reviews, sweeps
 from governance.models import Channel, CheckResult, ClosureRequest, Notification
 from governance.selectors_reviews import reviewable_actions
-from qip import plan_services
+from qip import plan_services, two_factor
 from qip.models import EvidenceCategory, Location, Plan, QualityStatement, Regulation, User
 
 ORGANISATION = "Example Care Group"
@@ -316,7 +316,11 @@ class _Seed:
         )
         ClosureRequest.objects.filter(pk=request.pk).update(requested_at=self.at(requested, 11))
         return services.approve(
-            actor=self.ni, closure_request=request, password=self.password, at=self.at(approved, 15, 30)
+            actor=self.ni,
+            closure_request=request,
+            password=self.password,
+            code=two_factor.one_time_code_for_demo(self.ni),
+            at=self.at(approved, 15, 30),
         )
 
     def review(self, plan, *, by, days_ago, decision="continue", rags=None, reason="", summary="", evidence=()):

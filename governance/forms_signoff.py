@@ -1,4 +1,4 @@
-"""The three decisions on a closure request: approve (password again), challenge and reject (with a reason)."""
+"""The three decisions on a closure request: approve (password and code again), challenge and reject (with a reason)."""
 
 from django import forms
 
@@ -12,6 +12,13 @@ class ApproveForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text="Signing needs your current password, so only you can sign as you.",
         error_messages={"required": "Enter your password to sign."},
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text="The 6-digit code your app shows now (or a backup code): signing needs both, as signing in does.",
     )
 
 

@@ -23,7 +23,7 @@ from governance.models import (
 )
 from governance.signature import action_snapshot, normalised, plan_snapshot, snapshot_hash
 from governance.transitions import ClosureRefused, TransitionNotAllowed, move
-from qip import audit, permissions
+from qip import audit, permissions, two_factor
 from qip.models import Plan, PlanStatus
 
 APPROVAL_STATEMENT = (
@@ -229,10 +229,14 @@ def _sign(request, actor, decision, *, snapshot, gate_result, statement, reason=
 
 
 @transaction.atomic
-def approve(*, actor, closure_request, password, at=None):
-    """Sign off a closure. Re-runs the whole gate under the row locks; two approvers give one closure."""
+def approve(*, actor, closure_request, password, code=None, at=None):
+    """Sign off a closure. Re-runs the whole gate under the row locks; two approvers give one closure.
+
+    Needs the password again and, from anyone with two-factor sign-in, a current code (step-up).
+    """
     request = _pending(closure_request)
     _check_password(actor, password)
+    two_factor.check_for_signing(actor, code)
     if request.plan_id:
         return _approve_plan(actor, request, at)
     action = _locked(request.action)

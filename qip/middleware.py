@@ -4,6 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from qip.models import UserSession
 from qip.tenancy import active_memberships
@@ -90,3 +95,72 @@ class CurrentOrganisationMiddleware:
                 request.membership = current
                 request.organisation = current.organisation
         return self.get_response(request)
+
+
+# Pages a signed-in person who still owes a second factor may open: the two-factor pages themselves,
+# signing out, and the public pages.
+TWO_FACTOR_OPEN = {
+    "two_factor_verify",
+    "two_factor_setup",
+    "logout",
+    "health",
+    "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "invite_accept",
+}
+NO_AUTHENTICATOR = "two_factor_none"
+
+
+class TwoFactorMiddleware:
+    """After the password, the code: sends a person to verify (or first set up) two-factor sign-in.
+
+    Anyone with a confirmed authenticator must verify each sign-in; nominated individuals, quality
+    leads, admins and members of organisations that require it must set one up first. Everything
+    else waits until they have. A session is verified when django_otp.login() has stored the device
+    in it; sessions live on the server and end when an authenticator is reset, so that is trusted
+    without loading the device on every request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not is_verified(request):
+            redirect_to = self._owed(request)
+            if redirect_to:
+                return redirect_to
+        return self.get_response(request)
+
+    def _owed(self, request):
+        from qip import two_factor
+
+        try:
+            name = resolve(request.path_info).url_name
+        except Resolver404:
+            return None
+        if name in TWO_FACTOR_OPEN:
+            return None
+        must = two_factor.must_use(request.user)
+        if not must and request.session.get(NO_AUTHENTICATOR):
+            return None  # noted at sign-in (qip.signals): nothing to verify
+        if two_factor.is_enrolled(request.user):
+            target = "two_factor_verify"
+        elif must:
+            target = "two_factor_setup"
+        else:
+            request.session[NO_AUTHENTICATOR] = True
+            return None
+        if request.headers.get("HX-Request"):  # HtmxMiddleware comes later
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse(target)
+            return response
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+
+
+def is_verified(request):
+    """This session passed the second step of sign-in (django_otp.login stored the device in it)."""
+    return DEVICE_ID_SESSION_KEY in request.session

@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "qip",
     "actions",
     "evidence",
@@ -91,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "qip.middleware.SessionTimeoutMiddleware",
+    "qip.middleware.TwoFactorMiddleware",
     "qip.middleware.CurrentOrganisationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -181,6 +185,8 @@ AXES_VERBOSE = False
 # qip.middleware.SessionTimeoutMiddleware. The cookie outlives the idle timeout by a few hours
 # only so the person can be told why they were signed out; an idle session is refused either way.
 # Expired sessions are cleared nightly.
+# Two-factor sign-in (qip.two_factor): the name authenticator apps show beside the 6-digit code.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "QIP governance")
 SESSION_IDLE_TIMEOUT_MINUTES = int(env("SESSION_IDLE_TIMEOUT_MINUTES", "30"))
 # However active, a sign-in lasts at most this long: a shared office computer left signed in all
 # day is signed out by the next shift.

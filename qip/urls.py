@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from qip.forms import EmailAuthenticationForm
-from qip.views import accounts, audit_log, home, locations, people
+from qip.views import accounts, audit_log, home, locations, people, two_factor
 
 urlpatterns = [
     path("health/", home.health, name="health"),
@@ -33,6 +33,15 @@ urlpatterns = [
     ),
     path("accounts/invitation/<uidb64>/<token>/", accounts.InvitationAccept.as_view(), name="invite_accept"),
     # Organisation
+    path("accounts/two-factor/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/set-up/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("accounts/two-factor/settings/", two_factor.two_factor_settings, name="two_factor_settings"),
+    path("organisation/security/", two_factor.organisation_security, name="organisation_security"),
+    path(
+        "organisation/people/<int:pk>/reset-two-factor/",
+        two_factor.person_reset_two_factor,
+        name="person_reset_two_factor",
+    ),
     path("organisation/switch/", home.switch_organisation, name="switch_organisation"),
     path("organisation/audit/", audit_log.audit_log, name="audit_log"),
     path("organisation/locations/", locations.location_list, name="location_list"),

@@ -21,6 +21,7 @@ from governance.models import ClosureRequest, RequestStatus, SignOff
 from governance.tests.conftest import Story
 from qip.models import AuditEvent, Role
 from qip.tests.factories import PASSWORD, MembershipFactory, UserFactory
+from qip.tests.two_factor_support import code_for
 
 POSTGRES_ONLY = [
     pytest.mark.postgres_only,
@@ -73,7 +74,10 @@ def test_ten_different_signers_approving_at_once_give_one_sign_off(org, home, ma
         signers.append(signer)
 
     outcomes = all_at_once(
-        lambda signer: services.approve(actor=signer, closure_request=request, password=PASSWORD), signers
+        lambda signer: services.approve(
+            actor=signer, closure_request=request, password=PASSWORD, code=code_for(signer)
+        ),
+        signers,
     )
 
     approvals = [outcome for outcome in outcomes if isinstance(outcome, SignOff)]

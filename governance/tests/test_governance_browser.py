@@ -17,6 +17,7 @@ from qip.models import Plan, PlanStatus
 from qip.tests import domain_factories as make
 from qip.tests.browser import AXE, sign_in
 from qip.tests.factories import PASSWORD
+from qip.tests.two_factor_support import code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -135,7 +136,7 @@ def close_again(story, ni):
     step = Step.objects.create(action=story.action, order=3, what="Observe 3 night rounds", who=story.staff)
     services.complete_step(actor=story.staff, step=step)
     services.start_assurance(actor=story.manager, action=story.refresh())
-    return services.approve(actor=ni, closure_request=story.request(), password=PASSWORD)
+    return services.approve(actor=ni, closure_request=story.request(), password=PASSWORD, code=code_for(ni))
 
 
 def test_a_deteriorated_check_reopens_the_action_and_both_closures_stay_on_its_record(
@@ -143,7 +144,7 @@ def test_a_deteriorated_check_reopens_the_action_and_both_closures_stay_on_its_r
 ):
     story = Story(org=org, home=home, manager=manager, staff=staff)
     story.make_ready()
-    first = services.approve(actor=ni, closure_request=story.request(), password=PASSWORD)
+    first = services.approve(actor=ni, closure_request=story.request(), password=PASSWORD, code=code_for(ni))
 
     sign_in(tab, live_server, quality.email, PASSWORD)
     tab.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Checks").click()
@@ -246,6 +247,7 @@ def test_a_plan_closes_once_every_location_is_business_as_usual_and_a_nominated_
     row.get_by_role("link", name="Review and decide").click()
     approve = tab.locator("form.signoff-approve")
     approve.get_by_label("Your password").fill(PASSWORD)
+    approve.get_by_label("Code from your authenticator app").fill(code_for(ni))
     approve.get_by_role("button", name="Approve and sign").click()
 
     tab.wait_for_url(f"{live_server.url}/plans/{plan.pk}/#main")

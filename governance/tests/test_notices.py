@@ -11,6 +11,7 @@ from governance.models import CheckResult, Kind, Notification
 from governance.tests.conftest import Story
 from qip.models import Role
 from qip.tests import domain_factories as make
+from qip.tests.two_factor_support import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def request_plan(story, by):
 
 def closed(story, signer, password):
     story.make_ready()
-    services.approve(actor=signer, closure_request=story.request(), password=password)
+    services.approve(actor=signer, closure_request=story.request(), password=password, code=code_for(signer))
     return story.refresh()
 
 
@@ -147,7 +148,7 @@ def test_an_approval_tells_the_requester_and_the_owner_once_each(
     story.make_ready()
     request = story.request(by=deputy)
     with django_capture_on_commit_callbacks(execute=True):
-        signoff = services.approve(actor=ni, closure_request=request, password=password)
+        signoff = services.approve(actor=ni, closure_request=request, password=password, code=code_for(ni))
 
     decided = told(Kind.CLOSURE_DECIDED)
     assert set(decided) == {deputy, manager}  # the requester and the owner; not the signer, not the others

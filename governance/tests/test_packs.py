@@ -21,6 +21,7 @@ from qip.tests.domain_factories import (
     StepFactory,
 )
 from qip.tests.factories import PASSWORD
+from qip.tests.two_factor_support import code_for
 
 RESIDENT = "Edith Resident"
 RELATIVE = "Bertie Relative"
@@ -69,7 +70,7 @@ def closed_story(story, quality):
     """The story's action closed by `quality`, with evidence and a concern naming people who use the service."""
     story.make_ready()
     request = story.request()
-    services.approve(actor=quality, closure_request=request, password=PASSWORD)
+    services.approve(actor=quality, closure_request=request, password=PASSWORD, code=code_for(quality))
     EvidenceFactory(action=story.action, category="peoples-experience", kind="feedback", people_named=RESIDENT)
     ConcernFactory(action=story.action, people_named=RELATIVE)
     story.refresh()

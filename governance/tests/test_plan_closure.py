@@ -8,12 +8,13 @@ from governance import gate, services
 from governance.tests.conftest import Story
 from governance.transitions import ClosureRefused
 from qip.models import PlanStatus
+from qip.tests.two_factor_support import code_for
 
 
 def closed_story(org, home, manager, staff, signer, password):
     story = Story(org=org, home=home, manager=manager, staff=staff)
     story.make_ready()
-    services.approve(actor=signer, closure_request=story.request(), password=password)
+    services.approve(actor=signer, closure_request=story.request(), password=password, code=code_for(signer))
     return story
 
 
@@ -42,10 +43,10 @@ def test_a_plan_closes_with_an_independent_nominated_individual(org, home, manag
     assert story.plan.status == PlanStatus.AWAITING_SIGNOFF
 
     with pytest.raises(ClosureRefused) as refused:
-        services.approve(actor=quality, closure_request=request, password=password)
+        services.approve(actor=quality, closure_request=request, password=password, code=code_for(quality))
     assert {c.code for c in refused.value.failing} == {gate.SIGNER_ROLE, gate.SIGNER_INDEPENDENT}
 
-    signoff = services.approve(actor=ni, closure_request=request, password=password)
+    signoff = services.approve(actor=ni, closure_request=request, password=password, code=code_for(ni))
     story.plan.refresh_from_db()
     assert story.plan.status == PlanStatus.CLOSED
     assert story.plan.residual_risks.startswith("New agency staff")
@@ -62,7 +63,7 @@ def test_a_challenged_plan_closure_returns_the_plan_to_open(org, home, manager, 
 
 def test_reopening_an_action_reopens_its_closed_plan(org, home, manager, staff, ni, quality, password):
     story = closed_story(org, home, manager, staff, ni, password)
-    services.approve(actor=ni, closure_request=request_plan(story, quality), password=password)
+    services.approve(actor=ni, closure_request=request_plan(story, quality), password=password, code=code_for(ni))
     services.reopen(actor=quality, action=story.action, reason="Repeat omission found at the 30-day check")
     story.plan.refresh_from_db()
     assert story.plan.status == PlanStatus.OPEN

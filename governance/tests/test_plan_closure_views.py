@@ -10,6 +10,7 @@ from governance.models import ClosureRequest, RequestStatus
 from qip.models import AuditEvent, PlanStatus
 from qip.tests import domain_factories as make
 from qip.tests.factories import LocationFactory
+from qip.tests.two_factor_support import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +130,9 @@ def test_a_pending_request_links_the_signer_to_the_decision(client, ready_plan, 
 def test_a_closed_plan_shows_its_monitoring_plan_learning_risks_and_signature(
     client, ready_plan, manager, ni, password
 ):
-    signoff = services.approve(actor=ni, closure_request=request_plan(ready_plan, manager), password=password)
+    signoff = services.approve(
+        actor=ni, closure_request=request_plan(ready_plan, manager), password=password, code=code_for(ni)
+    )
 
     section = closure_section(signed_in(client, manager).get(detail_url(ready_plan)))
 

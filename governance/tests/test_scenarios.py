@@ -15,6 +15,7 @@ from governance.models import PostClosureCheck, SignOff
 from governance.tests.conftest import Story
 from governance.transitions import ClosureRefused
 from qip.audit import verify_all
+from qip.tests.two_factor_support import code_for
 
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 1, 5, 9, 0, tzinfo=LONDON)  # a Monday
@@ -69,7 +70,7 @@ def test_a_medicines_plan_is_refused_at_week_four_and_approved_after_two_months_
 
         clock.move_to(week(14))
         request = story.request()
-        signoff = services.approve(actor=ni, closure_request=request, password=signer_password)
+        signoff = services.approve(actor=ni, closure_request=request, password=signer_password, code=code_for(ni))
 
     action = story.refresh()
     assert action.status == ActionStatus.CLOSED
@@ -91,12 +92,12 @@ def test_a_high_risk_action_cannot_be_approved_by_its_owner_or_a_quality_lead(
     request = story.request(by=quality)
 
     with pytest.raises(ClosureRefused) as by_owner:
-        services.approve(actor=ni, closure_request=request, password=signer_password)
+        services.approve(actor=ni, closure_request=request, password=signer_password, code=code_for(ni))
     assert [c.code for c in by_owner.value.failing] == [gate.SIGNER_INDEPENDENT]
     assert "owner" in by_owner.value.failing[0].sentence
 
     with pytest.raises(ClosureRefused) as by_quality_lead:
-        services.approve(actor=quality, closure_request=request, password=signer_password)
+        services.approve(actor=quality, closure_request=request, password=signer_password, code=code_for(quality))
     assert {c.code for c in by_quality_lead.value.failing} == {gate.SIGNER_ROLE, gate.SIGNER_INDEPENDENT}
     assert "Needs a nominated individual (high-risk action)" in by_quality_lead.value.failing[0].sentence
 
@@ -111,7 +112,9 @@ def test_a_failed_post_closure_check_reopens_the_action_with_the_original_closur
     with time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=LONDON), tick=False) as clock:
         story = Story(org=org, home=home, manager=manager, staff=staff)
         story.make_ready()
-        signoff = services.approve(actor=ni, closure_request=story.request(), password=signer_password)
+        signoff = services.approve(
+            actor=ni, closure_request=story.request(), password=signer_password, code=code_for(ni)
+        )
         check = PostClosureCheck.objects.get(offset_days=30)
         assert check.due_on == timezone.localdate() + timedelta(days=30)
 
@@ -136,7 +139,7 @@ def test_a_failed_post_closure_check_reopens_the_action_with_the_original_closur
 
 def test_a_reopened_action_can_be_worked_and_closed_again(story, ni, quality, signer_password):
     story.make_ready()
-    first = services.approve(actor=ni, closure_request=story.request(), password=signer_password)
+    first = services.approve(actor=ni, closure_request=story.request(), password=signer_password, code=code_for(ni))
     services.reopen(actor=quality, action=story.action, reason="Concern from the GP about a missed dose")
     services.resume_work(actor=story.manager, action=story.action)
     services.add_step(
@@ -150,7 +153,7 @@ def test_a_reopened_action_can_be_worked_and_closed_again(story, ni, quality, si
     services.complete_step(actor=story.staff, step=step)
     story.add_evidence("outcomes", title="Fresh outcome audit")
     services.start_assurance(actor=story.manager, action=story.action)
-    second = services.approve(actor=ni, closure_request=story.request(), password=signer_password)
+    second = services.approve(actor=ni, closure_request=story.request(), password=signer_password, code=code_for(ni))
     assert story.refresh().closing_signoff == second
     assert SignOff.objects.filter(decision="approved").count() == 2
     assert first.pk != second.pk

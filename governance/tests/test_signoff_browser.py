@@ -9,6 +9,7 @@ from governance.models import SignOff
 from governance.tests.conftest import Story
 from qip.tests.browser import sign_in
 from qip.tests.factories import PASSWORD
+from qip.tests.two_factor_support import code_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,6 +36,7 @@ def test_nominated_individual_approves_with_password_and_sees_the_signature(
     expect(page.locator("form.signoff-approve")).to_contain_text("That is not your password")
 
     page.locator("form.signoff-approve").get_by_label("Your password").fill(PASSWORD)
+    page.locator("form.signoff-approve").get_by_label("Code from your authenticator app").fill(code_for(ni))
     page.locator("form.signoff-approve").get_by_role("button", name="Approve and sign").click()
 
     page.wait_for_url(f"{live_server.url}/actions/{story.action.pk}/#closure-decisions")

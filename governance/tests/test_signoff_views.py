@@ -10,6 +10,7 @@ from governance.models import ClosureRequest, RequestStatus, SignOff
 from governance.services import APPROVAL_STATEMENT
 from governance.tests.conftest import Story
 from qip.tests.domain_factories import ActionFactory, PlanFactory
+from qip.tests.two_factor_support import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +135,9 @@ def test_someone_elses_organisation_request_is_404(client, outsider, pending):
 def test_approve_with_the_right_password_closes_and_the_action_page_shows_the_signature(
     client, ni, pending, signer_password
 ):
-    response = signed_in(client, ni).post(decide_url(pending), {"decision": "approve", "password": signer_password})
+    response = signed_in(client, ni).post(
+        decide_url(pending), {"decision": "approve", "password": signer_password, "code": code_for(ni)}
+    )
     assert response.status_code == 302
     assert response.url == reverse("action_detail", args=[pending.action_id]) + "#closure-decisions"
     action = Action.objects.get(pk=pending.action_id)
@@ -198,7 +201,9 @@ def test_challenge_and_reject_need_a_reason_and_move_the_status(
 def test_approval_refused_by_the_gate_lists_every_failing_sentence(client, ni, pending, signer_password):
     Action.objects.filter(pk=pending.action_id).update(high_risk=False)
     pending.action.evidence.update(purpose="activity")  # the evidence no longer counts
-    response = signed_in(client, ni).post(decide_url(pending), {"decision": "approve", "password": signer_password})
+    response = signed_in(client, ni).post(
+        decide_url(pending), {"decision": "approve", "password": signer_password, "code": code_for(ni)}
+    )
     assert response.status_code == 200
     assert "0 of 2 categories" in response.content.decode()
     pending.refresh_from_db()

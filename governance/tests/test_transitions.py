@@ -14,6 +14,7 @@ from governance.models import CheckResult, ClosureRequest, PostClosureCheck, Reo
 from governance.signature import snapshot_hash
 from governance.transitions import ALLOWED, ClosureRefused, TransitionNotAllowed
 from qip.models import AuditEvent
+from qip.tests.two_factor_support import code_for
 
 
 def statuses(story):
@@ -28,7 +29,7 @@ def statuses(story):
 def close(story, signer, password):
     story.make_ready()
     request = story.request()
-    return services.approve(actor=signer, closure_request=request, password=password)
+    return services.approve(actor=signer, closure_request=request, password=password, code=code_for(signer))
 
 
 def test_the_allowed_table_is_the_lifecycle_of_design_section_5():
@@ -115,7 +116,7 @@ def test_approval_needs_the_signers_current_password(story, ni):
     story.make_ready()
     request = story.request()
     with pytest.raises(ValidationError) as error:
-        services.approve(actor=ni, closure_request=request, password="wrong password")
+        services.approve(actor=ni, closure_request=request, password="wrong password", code=code_for(ni))
     assert "password" in error.value.message_dict
     assert story.refresh().status == ActionStatus.AWAITING_SIGNOFF
     assert not SignOff.objects.exists()
@@ -128,7 +129,7 @@ def test_the_gate_is_rerun_at_approval(story, ni, signer_password):
         withdrawn_at=timezone.now(), withdrawn_by=story.manager, withdrawn_reason="Wrong home"
     )
     with pytest.raises(ClosureRefused) as refused:
-        services.approve(actor=ni, closure_request=request, password=signer_password)
+        services.approve(actor=ni, closure_request=request, password=signer_password, code=code_for(ni))
     assert [c.code for c in refused.value.failing] == ["evidence_sources"]
     assert story.refresh().status == ActionStatus.AWAITING_SIGNOFF
 
@@ -137,7 +138,7 @@ def test_a_request_is_decided_once(story, ni, quality, signer_password):
     close(story, ni, signer_password)
     request = ClosureRequest.objects.get()
     with pytest.raises(ValidationError, match="already been decided"):
-        services.approve(actor=quality, closure_request=request, password=signer_password)
+        services.approve(actor=quality, closure_request=request, password=signer_password, code=code_for(quality))
     assert SignOff.objects.count() == 1
 
 
@@ -268,7 +269,7 @@ def test_ten_simultaneous_approvals_give_one_closure(org, home, manager, staff, 
     def approve(signer):
         try:
             start.wait()
-            services.approve(actor=signer, closure_request=request, password=signer_password)
+            services.approve(actor=signer, closure_request=request, password=signer_password, code=code_for(signer))
             outcomes.append("approved")
         except (ValidationError, IntegrityError) as error:
             outcomes.append(type(error).__name__)

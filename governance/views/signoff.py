@@ -52,7 +52,10 @@ def _decide(request, closure_request, decision, form):
     try:
         if decision == APPROVE:
             return services.approve(
-                actor=request.user, closure_request=closure_request, password=form.cleaned_data["password"]
+                actor=request.user,
+                closure_request=closure_request,
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data["code"],
             )
         decide = services.challenge if decision == CHALLENGE else services.reject
         return decide(actor=request.user, closure_request=closure_request, reason=form.cleaned_data["reason"])

@@ -44,6 +44,11 @@ TABLES = [
     ("governance.digestsend", "items__organisation", ORGANISATION),
     ("governance.notification", "organisation", ORGANISATION),
     ("governance.notificationpreference", "user", PEOPLE),
+    # Two-factor sign-in goes with the person: restoring them without it would let anyone holding a
+    # password set up their own phone. The keys are as secret as the password hashes.
+    ("otp_totp.totpdevice", "user", PEOPLE),
+    ("otp_static.staticdevice", "user", PEOPLE),
+    ("otp_static.statictoken", "device__user", PEOPLE),
     ("governance.pack", "organisation", ORGANISATION),
     ("governance.pack_chosen_locations", "pack__organisation", ORGANISATION),
     ("governance.pack_plans", "pack__organisation", ORGANISATION),

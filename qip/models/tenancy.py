@@ -78,6 +78,11 @@ class Organisation(models.Model):
         default=8, help_text="How long closed plans and their evidence are kept."
     )
     is_active = models.BooleanField(default=True)
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in for everyone",
+        default=False,
+        help_text="Nominated individuals, quality leads and admins always need it; this asks it of everyone.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrganisationQuerySet.as_manager()

@@ -17,10 +17,23 @@ DEMO_PASSWORD = "demo-password-2026"
 
 
 def sign_in(page, live_server, email, password=DEMO_PASSWORD):
+    """Sign in as a person would: password, then (for those who use two-factor sign-in) the app's code."""
+    from qip import two_factor
+    from qip.models import User
+    from qip.tests.two_factor_support import authenticator_for, code_for
+
+    user = User.objects.get(email__iexact=email)
+    with_code = two_factor.must_use(user) or two_factor.is_enrolled(user)
+    if with_code:
+        authenticator_for(user)  # their phone was set up before this test
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if with_code:
+        page.wait_for_url("**/accounts/two-factor/**")
+        page.get_by_label("Code").fill(code_for(user))
+        page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{live_server.url}/")
 
 

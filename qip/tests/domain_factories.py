@@ -27,6 +27,7 @@ from evidence.files import Refused, detect_content_type
 from evidence.models import Concern, EvidenceFile, EvidenceItem, Measure, MeasureReading
 from qip.models import CADENCE_DAYS, EvidenceCategory, Plan, Role
 from qip.tests.factories import PASSWORD, LocationFactory, MembershipFactory, OrganisationFactory, UserFactory
+from qip.tests.two_factor_support import code_for
 
 # The smallest files each sniffer accepts (evidence.files).
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -284,6 +285,6 @@ def close_action(action, *, signer, password=PASSWORD):
         bau_monitoring_plan="Monthly MAR audit by the deputy manager, reported to the governance meeting.",
         closure_learning="Observed rounds changed practice; reminder e-mails had not.",
     )
-    governance.approve(actor=signer, closure_request=request, password=password)
+    governance.approve(actor=signer, closure_request=request, password=password, code=code_for(signer))
     action.refresh_from_db()
     return action

@@ -59,6 +59,12 @@ MATRIX = {
     "password_reset_confirm": public(),
     "password_reset_complete": public(post=405),
     "invite_accept": public(),
+    # Two-factor pages: for everyone signed in (verified sessions are sent on; the others see the page).
+    "two_factor_verify": {"GET": row("login", everyone_else="ok"), "POST": row("login", everyone_else="ok")},
+    "two_factor_setup": {"GET": row("login", everyone_else="ok"), "POST": row("login", everyone_else="ok")},
+    "two_factor_settings": {"GET": row("login", everyone_else="ok"), "POST": row("login", everyone_else="ok")},
+    "organisation_security": {"GET": admin_only(foreign="ok"), "POST": admin_only(foreign="ok")},
+    "person_reset_two_factor": {"GET": admin_only(foreign=404), "POST": admin_only(foreign=404)},
     "switch_organisation": {
         "GET": row("login", everyone_else=405),
         "POST": row("login", outsider=404, everyone_else="ok"),

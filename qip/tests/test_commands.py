@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qip.management.commands.seed_demo import PASSWORD as DEMO_PASSWORD
 from qip.models import AuditEvent, Location, Membership, Organisation, Role, ServiceType, User
@@ -129,6 +131,12 @@ def test_create_organisation_sets_up_the_provider_and_emails_its_admin_a_link(
     form_url = client.get(urlparse(link).path).url
     response = client.post(form_url, {"new_password1": "sunrise-kettle-41", "new_password2": "sunrise-kettle-41"})
     assert response.status_code == 302
+    # An organisation admin sets up two-factor sign-in before anything else.
+    assert client.get(reverse("home"))["Location"].startswith(reverse("two_factor_setup"))
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=membership.user, confirmed=False)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    client.post(reverse("two_factor_setup"), {"code": str(totp.token()).zfill(6)})
     assert "<h1>Sunrise Care Ltd</h1>" in client.get(reverse("home")).content.decode()
 
 

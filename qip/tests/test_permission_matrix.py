@@ -90,6 +90,7 @@ def cast(request, org, home, branch, foreign_org, world):
             "person_deactivate": {"pk": managers_membership.pk},
             "person_reactivate": {"pk": managers_membership.pk},
             "person_resend_invitation": {"pk": managers_membership.pk},
+            "person_reset_two_factor": {"pk": managers_membership.pk},
             "password_reset_confirm": {"uidb64": "MQ", "token": "bad-token"},
             "invite_accept": {"uidb64": "MQ", "token": "bad-token"},
         },

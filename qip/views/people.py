@@ -4,7 +4,7 @@ from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from qip import permissions, selectors, services
+from qip import permissions, selectors, services, two_factor
 from qip.decorators import permission_required
 from qip.forms_admin import DeactivateForm, InviteForm, MembershipForm, add_service_errors
 from qip.models import Membership
@@ -102,6 +102,8 @@ def person_edit(request, pk):
         "person": membership.user,
         "form": form,
         "deactivate_form": DeactivateForm(),
+        "two_factor_enrolled": two_factor.is_enrolled(membership.user),
+        "two_factor_must": membership.role in two_factor.ROLES_THAT_MUST or membership.is_org_admin,
         "is_self": membership.user_id == request.user.pk,
         "history": selectors.membership_history(
             user=request.user, organisation=request.organisation, membership=membership

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from qip import audit, services
+from qip import audit, services, two_factor
 from qip.models import Location, Membership, Organisation, Role, ServiceType, User
 
 PASSWORD = "demo-password-2026"
@@ -67,6 +67,11 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             created = self.seed()
+            backup_codes = {
+                user.email: two_factor.enrol_for_demo(user)
+                for user in User.objects.filter(email__in=[person[0] for person in PEOPLE])
+                if two_factor.must_use(user)
+            }
             example = Organisation.objects.get(name=demo.ORGANISATION)
             created += demo.seed_plans(example, password=PASSWORD)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new records)."))
@@ -75,6 +80,12 @@ class Command(BaseCommand):
             where = ", ".join(locations) or "all locations"
             extra = ", organisation admin" if admin else ""
             self.stdout.write(f"  {email:<32} {Role(role).label} at {organisation} ({where}{extra})")
+        self.stdout.write(
+            "Two-factor sign-in (nominated individuals, quality leads, admins): add the demo key "
+            f"{two_factor.demo_secret()} to an authenticator app, or use one of each person's backup codes:"
+        )
+        for email, codes in backup_codes.items():
+            self.stdout.write(f"  {email:<32} {', '.join(codes[:3])} …")
         self.stdout.write(f"Demo plans at {example.name}:")
         for line in demo.summary_lines(example):
             self.stdout.write(f"  {line}")
