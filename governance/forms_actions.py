@@ -339,9 +339,19 @@ class CriteriaForm(forms.Form):
     def clean_post_closure_offsets(self):
         text = self.cleaned_data["post_closure_offsets"]
         parts = [part for part in re.split(r"[,\s]+", text.strip()) if part]
-        if not parts or not all(part.isdigit() for part in parts):
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        if not parts or not all(part.isdecimal() for part in parts):
             raise forms.ValidationError(OFFSETS_MESSAGE)
         return [int(part) for part in parts]
+
+
+class StepDoneForm(forms.Form):
+    """The optional note sent with a tick: checked like any field, so a posted NUL is refused, not stored."""
+
+    note = forms.CharField(
+        required=False,
+        error_messages={"null_characters_not_allowed": "The note cannot contain a null character."},
+    )
 
 
 class StepUndoForm(forms.Form):

@@ -6,15 +6,16 @@ from django import forms
 
 from governance import services_packs
 from governance.models import PackScope
+from qip.forms import ModelMultipleChoiceField
 from qip.plan_services import uk_today
 
 
-class LocationChoices(forms.ModelMultipleChoiceField):
+class LocationChoices(ModelMultipleChoiceField):
     def label_from_instance(self, location):
         return f"{location.name} (archived)" if location.archived_at else location.name
 
 
-class PlanChoices(forms.ModelMultipleChoiceField):
+class PlanChoices(ModelMultipleChoiceField):
     def label_from_instance(self, plan):
         return f"{plan.reference}: {plan.title} ({plan.get_status_display().lower()})"
 

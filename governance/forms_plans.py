@@ -9,6 +9,7 @@ from django import forms
 
 from governance import selectors_plans as selectors
 from qip import selectors as qip_selectors
+from qip.forms import ModelMultipleChoiceField
 from qip.models import PlanSource, QualityArea, ReviewCadence
 
 LIKELIHOOD = [(1, "1 – Rare"), (2, "2 – Unlikely"), (3, "3 – Possible"), (4, "4 – Likely"), (5, "5 – Almost certain")]
@@ -28,7 +29,7 @@ class PeopleChoiceField(forms.ModelChoiceField):
         return user.get_full_name()
 
 
-class StatementChoiceField(forms.ModelMultipleChoiceField):
+class StatementChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, statement):
         return statement.name
 
@@ -91,7 +92,7 @@ class PlanForm(forms.Form):
         help_text="One person accountable for the plan: a registered manager, quality lead or nominated individual.",
         error_messages={"required": "Choose the plan owner: one person accountable for the plan."},
     )
-    locations = forms.ModelMultipleChoiceField(
+    locations = ModelMultipleChoiceField(
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one location."},
@@ -99,7 +100,7 @@ class PlanForm(forms.Form):
     quality_statements = StatementChoiceField(
         label="CQC quality statements", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
-    regulations = forms.ModelMultipleChoiceField(
+    regulations = ModelMultipleChoiceField(
         label="Regulations", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     review_cadence = forms.ChoiceField(

@@ -10,6 +10,7 @@ from django.utils.text import Truncator
 from evidence.models import EvidenceItem
 from governance.models import Rag, ReviewDecision
 from governance.services_reviews import NEEDS_REASON, cadence_after
+from qip.forms import ModelMultipleChoiceField
 from qip.models import ReviewCadence
 from qip.plan_services import uk_date
 
@@ -45,7 +46,7 @@ class ReviewForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    evidence_seen = forms.ModelMultipleChoiceField(
+    evidence_seen = ModelMultipleChoiceField(
         label="Evidence seen at the review",
         queryset=EvidenceItem.objects.none(),
         required=False,

@@ -10,6 +10,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 
 from qip import services
+from qip.forms import ModelMultipleChoiceField
 from qip.models import Location, Membership, Role, ServiceType
 from qip.validators import normalise_postcode, validate_cqc_id, validate_postcode
 
@@ -89,7 +90,7 @@ class LocationForm(forms.Form):
         return value
 
 
-class LocationChoiceField(forms.ModelMultipleChoiceField):
+class LocationChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, location):
         return f"{location.name} (archived)" if location.is_archived else location.name
 

@@ -37,6 +37,7 @@ from governance.forms_actions import (
     CriteriaForm,
     MeasureForm,
     StepAddForm,
+    StepDoneForm,
     StepFormSet,
     StepUndoForm,
     WordingReasonForm,
@@ -127,7 +128,8 @@ def action_create(request, plan_pk):
     adding_row = data is not None and "add_step" in data
     if adding_row:
         data = data.copy()
-        rows = int(data.get("steps-TOTAL_FORMS") or 0) if (data.get("steps-TOTAL_FORMS") or "").isdigit() else 3
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        rows = int(data.get("steps-TOTAL_FORMS") or 0) if (data.get("steps-TOTAL_FORMS") or "").isdecimal() else 3
         data["steps-TOTAL_FORMS"] = str(min(rows + 1, StepFormSet.max_num))
     form = ActionCreateForm(data, people=people, locations=locations, derived_high_risk=derived)
     steps = StepFormSet(data, prefix="steps", form_kwargs={"people": people})
@@ -312,8 +314,11 @@ def step_done(request, pk):
     step = selectors.step_for_user(user=request.user, organisation=request.organisation, pk=pk)
     _refuse_unless(permissions.can_complete_step(request.user, step))
     error = ""
+    form = StepDoneForm(request.POST)
     try:
-        governance_services.complete_step(actor=request.user, step=step, note=request.POST.get("note", ""))
+        if not form.is_valid():
+            raise ValidationError(form.errors["note"])
+        governance_services.complete_step(actor=request.user, step=step, note=form.cleaned_data["note"])
     except ValidationError as exc:
         error = _messages_of(exc)
     if request.htmx:

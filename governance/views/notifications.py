@@ -7,6 +7,7 @@ redirects: everything works without JavaScript.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,14 +29,15 @@ ALWAYS_IMMEDIATE_WHY = {
 
 
 def _safe(request, url, fallback):
-    """`url` when it points into this site (a notification's link, or the page to return to), else `fallback`."""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+    """`url` when it is a path on this site (a notification's link, or the page to return to), else `fallback`."""
+    if url and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return url
     return fallback
 
 
 def _back(request):
-    return redirect(_safe(request, request.POST.get("next"), reverse("notification_list")))
+    # A URL, never a view name: redirect("1") would look for a view called "1" (a server error).
+    return HttpResponseRedirect(_safe(request, request.POST.get("next"), reverse("notification_list")))
 
 
 @member_required
@@ -63,7 +65,7 @@ def notification_open(request, pk):
     """Opening a notification marks it read, then goes where it points."""
     notification = selectors.notification_for_user(user=request.user, organisation=request.organisation, pk=pk)
     services.mark_read(user=request.user, notification=notification)
-    return redirect(_safe(request, notification.url, reverse("notification_list")))
+    return HttpResponseRedirect(_safe(request, notification.url, reverse("notification_list")))
 
 
 @member_required

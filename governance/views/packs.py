@@ -30,7 +30,8 @@ def _pack_form(request):
     user, organisation = request.user, request.organisation
     plans = Plan.objects.for_user(user, organisation).order_by("-reference", "pk")
     initial = {}
-    if (chosen := request.GET.get("plan", "")).isdigit() and plans.filter(pk=chosen).exists():
+    # isdecimal, not isdigit: "²" is a digit that int() (and so the pk lookup) refuses.
+    if (chosen := request.GET.get("plan", "")).isdecimal() and plans.filter(pk=chosen).exists():
         initial = {"scope": "plans", "plans": [int(chosen)]}  # "Make a commissioner pack" on a plan's page
     return PackForm(
         request.POST if request.method == "POST" else None,

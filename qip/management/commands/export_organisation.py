@@ -39,7 +39,7 @@ class Command(BaseCommand):
             self.stderr.write("Warning: this organisation's audit chain is broken; run verify_audit_chain.")
 
     def _organisation(self, value):
-        found = Organisation.objects.filter(pk=int(value)) if value.isdigit() else Organisation.objects.none()
+        found = Organisation.objects.filter(pk=int(value)) if value.isdecimal() else Organisation.objects.none()
         found = found or Organisation.objects.filter(name=value)
         if len(found) != 1:
             raise CommandError(f"No single organisation has the id or name {value!r}.")
