@@ -137,6 +137,21 @@ def reset(*, actor, user):
     _record("auth.two_factor_reset", user, actor=actor)
 
 
+@transaction.atomic
+def set_required_for_everyone(*, actor, organisation, required):
+    """The organisation's "require two-factor sign-in for everyone"; audited when it changes."""
+    if organisation.require_two_factor == required:
+        return
+    organisation.require_two_factor = required
+    organisation.save(update_fields=["require_two_factor"])
+    audit.record(
+        action="organisation.two_factor_required" if required else "organisation.two_factor_not_required",
+        organisation=organisation,
+        actor=actor,
+        obj=organisation,
+    )
+
+
 # ---------------------------------------------------------------------------------------- checking
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from qip import audit, permissions, two_factor
+from qip import permissions, two_factor
 from qip.decorators import permission_required
 from qip.forms_admin import add_service_errors
 from qip.forms_two_factor import CodeForm, OrganisationSecurityForm, PasswordAgainForm, SetupForm
@@ -118,16 +118,9 @@ def organisation_security(request):
         request.POST or None, initial={"require_two_factor": organisation.require_two_factor}
     )
     if request.method == "POST" and form.is_valid():
-        wanted = form.cleaned_data["require_two_factor"]
-        if wanted != organisation.require_two_factor:
-            organisation.require_two_factor = wanted
-            organisation.save(update_fields=["require_two_factor"])
-            audit.record(
-                action="organisation.two_factor_required" if wanted else "organisation.two_factor_not_required",
-                organisation=organisation,
-                actor=request.user,
-                obj=organisation,
-            )
+        two_factor.set_required_for_everyone(
+            actor=request.user, organisation=organisation, required=form.cleaned_data["require_two_factor"]
+        )
         messages.success(request, "Sign-in security saved.")
         return redirect("organisation_security")
     return render(request, "organisation/security.html", {"form": form})
