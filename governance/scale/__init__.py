@@ -4,8 +4,12 @@ Per location: 30 people, 25 plans of 10 actions, 4 steps an action, 3 evidence i
 (one in ten with a small file), a measure an action with 10 weekly readings, and one audit event
 for each record a person would have made, chained exactly as qip.audit.record() chains them.
 Everything goes in with bulk_create inside one transaction, so a failed run leaves nothing behind
-but the evidence files it wrote. Never used by the product itself.
+but the evidence files it wrote. Then the hourly reminder sweeps run once, as beat would after the
+import, so people have the notifications the product would have given them. Never used by the
+product itself.
 """
+
+import time
 
 from django.db import transaction
 from django.utils.text import slugify
@@ -42,4 +46,14 @@ def seed(*, name, locations, password, write):
         create_evidence(people, actions, chain, progress)
         create_readings(actions, chain, progress)
         chain.close()
+    remind(progress)
     return people, progress.total(chain.seq)
+
+
+def remind(progress):
+    from governance import sweeps
+
+    progress.chain = None  # sweeps write no audit events
+    since = time.perf_counter()
+    made = sum(sweeps.run(name) for name in sweeps.REMINDER_SWEEPS)
+    progress.table("notifications (sweeps)", made, 0, since)

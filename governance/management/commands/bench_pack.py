@@ -12,18 +12,14 @@ import time
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
 from actions.models import Action, ActionStatus, ClosureCriteria, Step
 from evidence.models import EvidenceItem, Measure, MeasureReading
+from governance.bench.rollback import rolled_back
 from governance.models import ClosureRequest, Decision, PostClosureCheck, RequestStatus, Review, ReviewLine, SignOff
 from governance.packs import build_pack_pdf
 from qip.models import EvidenceCategory, Location, Membership, Organisation, Plan, QualityStatement, Role, User
-
-
-class Rollback(Exception):
-    pass
 
 
 class Command(BaseCommand):
@@ -36,24 +32,20 @@ class Command(BaseCommand):
         parser.add_argument("--redact", action="store_true")
 
     def handle(self, **options):
-        try:
-            with transaction.atomic():
-                user, organisation, plans = self.build(options["plans"], options["actions"], options["readings"])
-                started = time.perf_counter()
-                pdf, pages = build_pack_pdf(
-                    user=user,
-                    organisation=organisation,
-                    plans=plans,
-                    date_from=timezone.localdate() - timedelta(days=365),
-                    date_to=timezone.localdate(),
-                    include_closed=True,
-                    redact=options["redact"],
-                    reference="BENCH-PACK-1",
-                )
-                seconds = time.perf_counter() - started
-                raise Rollback
-        except Rollback:
-            pass
+        with rolled_back():
+            user, organisation, plans = self.build(options["plans"], options["actions"], options["readings"])
+            started = time.perf_counter()
+            pdf, pages = build_pack_pdf(
+                user=user,
+                organisation=organisation,
+                plans=plans,
+                date_from=timezone.localdate() - timedelta(days=365),
+                date_to=timezone.localdate(),
+                include_closed=True,
+                redact=options["redact"],
+                reference="BENCH-PACK-1",
+            )
+            seconds = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
         self.stdout.write(
             f"plans={options['plans']} actions/plan={options['actions']} pages={pages} bytes={len(pdf)} "
