@@ -161,6 +161,24 @@ def test_verify_command_reports_a_deleted_last_row(org):
     assert "should end at event 3 but ends at 2" in err
 
 
+def test_an_event_written_while_the_check_runs_is_not_a_break(org, monkeypatch):
+    """The nightly check at a group's scale takes most of a minute, and people sign in meanwhile."""
+    record_events(org, 3)
+    read_head = audit._head
+
+    def head_then_someone_signs_in(key):
+        head = read_head(key)
+        audit.record(action="plan.changed", organisation=org)
+        return head
+
+    monkeypatch.setattr(audit, "_head", head_then_someone_signs_in)
+    report = verify_chain(chain_key(org))
+    monkeypatch.undo()
+
+    assert report.intact and report.events == 3
+    assert verify_chain(chain_key(org)).events == 4
+
+
 def test_nightly_task_counts_broken_chains(org, foreign_org, caplog):
     events = record_events(org, 2)
     record_events(foreign_org, 2)
