@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from actions.models import Action, ActionStatus, Step
 from evidence.models import EvidenceFile, EvidenceItem, MeasureReading
 from governance.management.commands.seed_scale import PASSWORD
-from governance.models import ClosureRequest, Decision, PostClosureCheck, Reopening
+from governance.models import ClosureRequest, Decision, Kind, Notification, PostClosureCheck, Reopening
 from qip import audit
 from qip.models import AuditEvent, Location, Membership, Organisation, Plan, PlanStatus, Role, User
 
@@ -60,6 +61,12 @@ def test_seed_scale_builds_a_group_of_two_locations_that_holds_together():
 
     assert_files_are_stored_with_their_sha256(organisation)
     assert_printed_logins_work(output)
+    # The hourly reminder sweeps ran once, so overdue work has reached the people who own it.
+    overdue = Step.objects.filter(
+        action__plan__organisation=organisation, done_at__isnull=True, due_date__lt=timezone.localdate()
+    )
+    assert overdue.exists()
+    assert Notification.objects.filter(organisation=organisation, kind=Kind.STEP_OVERDUE).exists()
 
     with pytest.raises(CommandError, match="already exists"):
         seed()
