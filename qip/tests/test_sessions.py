@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from qip.models import AuditEvent, Membership, User, UserSession
@@ -131,3 +133,23 @@ def test_a_deactivated_account_is_signed_out_and_its_session_deleted_on_the_next
     assert_sent_to_sign_in(client.get(HOME))
     assert not Session.objects.filter(session_key=key).exists()
     assert not UserSession.objects.filter(user=manager).exists()
+
+
+def test_the_idle_clock_is_written_at_most_every_30_seconds_and_activity_still_counts(
+    client, manager, password, clock, settings
+):
+    """Each page used to rewrite the session (three queries); a page a few seconds after another now does not."""
+    settings.SESSION_IDLE_TIMEOUT_MINUTES = 2
+    sign_in(client, manager, password)
+    assert client.get(HOME).status_code == 200
+    with CaptureQueriesContext(connection) as soon_after:
+        clock.shift(timedelta(seconds=10))
+        assert client.get(HOME).status_code == 200
+    assert not [q for q in soon_after.captured_queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+    # A click every 20 seconds for five minutes keeps a 2-minute idle session alive...
+    for _ in range(15):
+        clock.shift(timedelta(seconds=20))
+        assert client.get(HOME).status_code == 200
+    # ...and 2 minutes 31 seconds of nothing ends it.
+    clock.shift(timedelta(minutes=2, seconds=31))
+    assert_sent_to_sign_in(client.get(HOME))
