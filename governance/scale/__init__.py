@@ -11,7 +11,7 @@ product itself.
 
 import time
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 
 from .chain import Chain
@@ -46,8 +46,17 @@ def seed(*, name, locations, password, write):
         create_evidence(people, actions, chain, progress)
         create_readings(actions, chain, progress)
         chain.close()
+    analyse_everything()
     remind(progress)
     return people, progress.total(chain.seq)
+
+
+def analyse_everything():
+    """Statistics for every table, as autovacuum would gather soon after: without them PostgreSQL plans
+    joins as if the plans table held 7 rows (and autovacuum is off on some machines)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def remind(progress):
