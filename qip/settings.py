@@ -128,12 +128,20 @@ TEMPLATES = [
 ]
 
 # Database
+_DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+_POSTGRES = _DATABASE_URL.startswith(("postgres:", "postgresql:", "pgsql:"))
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0")),
+        _DATABASE_URL,
+        # Reused for a minute on PostgreSQL: a new connection per page costs more than most pages' queries.
+        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60" if _POSTGRES else "0")),
+        conn_health_checks=True,
     )
 }
+if _POSTGRES:
+    # JIT compiling spent 180 ms on a dashboard query that runs in 75 ms without it (docs/performance.md):
+    # short queries never repay it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes.
     DATABASES["default"]["OPTIONS"] = {
