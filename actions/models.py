@@ -71,7 +71,12 @@ class Action(models.Model):
                 name="action_closed_has_signoff",
             ),
         ]
-        indexes = [models.Index(fields=["status"], name="action_status")]
+        indexes = [
+            models.Index(fields=["status"], name="action_status"),
+            # Lists count each plan's actions by status (closed of total); without it PostgreSQL may
+            # walk every closed action of every plan for each row.
+            models.Index(fields=["plan", "status"], name="action_plan_status"),
+        ]
 
     def __str__(self):
         return self.title

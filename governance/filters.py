@@ -5,9 +5,14 @@ is already limited to what the user may see and carries risk_score, is_overdue a
 is_stalled. Filters on linked rows use subqueries, so a plan never appears twice.
 """
 
+from functools import cache
+
 import django_filters
 from django import forms
 from django.db.models import F, Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from governance import selectors_plans as selectors
 from qip.models import Plan, PlanStatus, QualityArea
@@ -21,6 +26,40 @@ SORTS = [
     ("risk", "risk_rating", "Risk score"),
 ]
 DEFAULT_SORT = "reference"
+
+
+def _location_choices(locations):
+    return list(locations.values_list("pk", "name"))
+
+
+def _person_choices(people):
+    # As User.__str__ words it, without building hundreds of users to ask them.
+    return [(pk, full_name or email) for pk, full_name, email in people.values_list("pk", "full_name", "email")]
+
+
+class Select(forms.Select):
+    """A select whose options are written out directly, the same HTML as Django's (and named Select,
+    as crispy forms gives the widget's class name as a CSS class).
+
+    Django draws each option through a template of its own; these filters offer hundreds (every
+    location and every owner), which took longer to draw than the plans took to find.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, attrs, _options(self.choices, chosen))
+
+
+def _options(choices, chosen):
+    parts = []
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):
+            parts.append(format_html('<optgroup label="{}">{}</optgroup>', value, _options(label, chosen)))
+        else:
+            selected = mark_safe(" selected") if str(value) in chosen else ""
+            parts.append(format_html('<option value="{}"{}>{}</option>', value, selected, label))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped by format_html
 
 
 class SortFilter(django_filters.OrderingFilter):
@@ -47,25 +86,32 @@ class PlanFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Reference, title or problem"}),
         help_text="Searches the reference, title and problem statement.",
     )
-    location = django_filters.ModelChoiceFilter(
-        label="Location", queryset=None, method="at_location", empty_label="Any location"
+    location = django_filters.ChoiceFilter(
+        label="Location", choices=[], method="at_location", empty_label="Any location", widget=Select
     )
-    status = django_filters.ChoiceFilter(label="Status", choices=PlanStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=PlanStatus.choices, empty_label="Any status", widget=Select
+    )
     quality_area = django_filters.ChoiceFilter(
-        label="Quality area", choices=QualityArea.choices, empty_label="Any quality area"
+        label="Quality area", choices=QualityArea.choices, empty_label="Any quality area", widget=Select
     )
-    key_question = django_filters.ModelChoiceFilter(
-        label="Key question", queryset=None, method="under_key_question", empty_label="Any key question"
+    key_question = django_filters.ChoiceFilter(
+        label="Key question",
+        choices=[],
+        method="under_key_question",
+        empty_label="Any key question",
+        widget=Select,
     )
     quality_statement = django_filters.ChoiceFilter(
         label="Quality statement",
         choices=[],
         method="linked_to_statement",
         empty_label="Any quality statement",
+        widget=Select,
     )
-    owner = django_filters.ModelChoiceFilter(label="Owner", queryset=None, empty_label="Anyone")
+    owner = django_filters.ChoiceFilter(label="Owner", choices=[], empty_label="Anyone", widget=Select)
     risk = django_filters.ChoiceFilter(
-        label="Risk", choices=selectors.RISK_LEVELS, method="at_risk", empty_label="Any risk"
+        label="Risk", choices=selectors.RISK_LEVELS, method="at_risk", empty_label="Any risk", widget=Select
     )
     overdue = CheckboxFilter(label="Overdue only", method="only_overdue", help_text="Open and past target date.")
     stalled = CheckboxFilter(
@@ -86,10 +132,15 @@ class PlanFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         user, organisation = request.user, request.organisation
-        self.filters["location"].queryset = selectors.visible_locations(user=user, organisation=organisation)
-        self.filters["key_question"].queryset = selectors.current_key_questions()
-        self.filters["owner"].queryset = selectors.owners_of_visible_plans(user=user, organisation=organisation)
-        self.filters["quality_statement"].extra["choices"] = selectors.grouped_statement_choices
+        # Each list is read at most once, when first needed: the same list checks the value and draws the
+        # options (a model choice field asks twice), and a filter left empty is not checked at all.
+        locations = cache(lambda: _location_choices(selectors.visible_locations(user=user, organisation=organisation)))
+        owners = cache(lambda: _person_choices(selectors.owners_of_visible_plans(user=user, organisation=organisation)))
+        statements = cache(lambda: list(selectors.quality_statements_for_picker()))
+        self.filters["location"].extra["choices"] = locations
+        self.filters["owner"].extra["choices"] = owners
+        self.filters["key_question"].extra["choices"] = lambda: selectors.key_question_choices(statements())
+        self.filters["quality_statement"].extra["choices"] = lambda: selectors.grouped_statement_choices(statements())
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -99,11 +150,12 @@ class PlanFilter(django_filters.FilterSet):
             Q(reference__icontains=value) | Q(title__icontains=value) | Q(problem_statement__icontains=value)
         )
 
-    def at_location(self, queryset, name, location):
-        return queryset.filter(pk__in=Plan.locations.through.objects.filter(location=location).values("plan_id"))
+    def at_location(self, queryset, name, location_pk):
+        links = Plan.locations.through.objects.filter(location_id=int(location_pk))
+        return queryset.filter(pk__in=links.values("plan_id"))
 
-    def under_key_question(self, queryset, name, key_question):
-        links = Plan.quality_statements.through.objects.filter(qualitystatement__key_question=key_question)
+    def under_key_question(self, queryset, name, key_question_pk):
+        links = Plan.quality_statements.through.objects.filter(qualitystatement__key_question_id=int(key_question_pk))
         return queryset.filter(pk__in=links.values("plan_id"))
 
     def linked_to_statement(self, queryset, name, statement_pk):

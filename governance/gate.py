@@ -98,11 +98,11 @@ def evaluate_action_closure(action, actor=None, at=None, request=None):
     criteria = action.criteria
     steps = list(action.steps.all())
     if request is None:
-        request = action.closure_requests.filter(status="pending").first()
+        request = _pending_request(action)
     measure = getattr(action, "measure", None)
     readings = []
     if measure is not None:
-        readings = [r for r in measure.readings.filter(location_id=action.location_id) if r.period_end <= today]
+        readings = [r for r in _readings_at_location(action, measure) if r.period_end <= today]
     concerns = [c for c in action.concerns.all() if c.occurred_on <= today]
     last_concern = max((c.occurred_on for c in concerns), default=None)
 
@@ -124,6 +124,31 @@ def evaluate_action_closure(action, actor=None, at=None, request=None):
         stability_params=stability_result.params if stability_result else criteria.stability_params,
     )
     return result
+
+
+def _prefetched(instance, name):
+    """The rows a page prefetched for `instance`'s relation `name`, or None when it did not."""
+    cache = getattr(instance, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else None
+
+
+def _pending_request(subject):
+    """The action's or plan's pending closure request: a page may have joined it on as `pending_closure`."""
+    if hasattr(subject, "pending_closure"):
+        return subject.pending_closure
+    return subject.closure_requests.filter(status="pending").first()
+
+
+def _readings_at_location(action, measure):
+    prefetched = _prefetched(measure, "readings")
+    if prefetched is None:
+        return measure.readings.filter(location_id=action.location_id)
+    return [reading for reading in prefetched if reading.location_id == action.location_id]
+
+
+def _evidence(action):
+    prefetched = _prefetched(action, "evidence")
+    return action.evidence.select_related("category") if prefetched is None else prefetched
 
 
 def _steps_complete(steps):
@@ -151,7 +176,7 @@ def counting_evidence(action, steps):
     finished = work_done_on(steps)
     step_done = {step.pk: timezone.localdate(step.done_at) for step in steps if step.is_done}
     counted, listed = [], []
-    for item in action.evidence.select_related("category"):
+    for item in _evidence(action):
         if item.withdrawn_at is not None:
             continue
         if item.purpose != Purpose.ASSURANCE:
@@ -344,12 +369,16 @@ def _signer_independent(action, steps, actor, request):
 # Plan
 
 
-def evaluate_plan_closure(plan, actor=None, at=None, request=None):
-    """A plan closes when all its actions are closed and an independent nominated individual signs it off."""
+def evaluate_plan_closure(plan, actor=None, at=None, request=None, actions=None):
+    """A plan closes when all its actions are closed and an independent nominated individual signs it off.
+
+    `actions`, when given, must be every action of the plan (with its location): a page that already
+    loaded them all saves the query.
+    """
     at = at or timezone.now()
-    actions = _plan_actions(plan)
+    actions = list(actions) if actions is not None else _plan_actions(plan)
     if request is None:
-        request = plan.closure_requests.filter(status="pending").first()
+        request = _pending_request(plan)
     open_actions = [action for action in actions if action.status != ActionStatus.CLOSED]
     figures = {"closed": len(actions) - len(open_actions), "total": len(actions)}
     if not actions:

@@ -19,6 +19,7 @@ number of queries whatever its length:
 from datetime import datetime, time, timedelta
 
 from django.db.models import (
+    Aggregate,
     BooleanField,
     Case,
     Count,
@@ -26,25 +27,30 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
     Subquery,
     Value,
     When,
+    Window,
+    prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, JSONObject, Lower
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from actions.models import Action, ActionStatus
 from evidence.models import Direction, EvidenceItem, MeasureReading
 from evidence.services import format_value
+from governance.models import CadenceChange, RequestStatus, Review, SignOff
 from qip import audit_text
 from qip.models import (
     CADENCE_DAYS,
     AuditEvent,
-    KeyQuestion,
     Location,
     Membership,
     Plan,
@@ -126,12 +132,13 @@ def _action_count(condition=None):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def with_flags(plans, *, today=None):
+def with_flags(plans, *, today=None, reasons=True):
     """Annotate risk_rating (the risk score), is_overdue, is_stalled, actions_total and actions_closed.
 
     Also the reasons behind is_stalled (see the module docstring): has_recent_activity, no_movement, and
     stall_since (the first day of the plan's last two review cycles). Subqueries, not joins, so a plan is
-    never counted or listed twice.
+    never counted or listed twice. With reasons=False the reasons are worked out only inside is_stalled,
+    not read out as well: the query is half the size (it took a list longer to build than to run).
     """
     today = today or uk_today()
     not_closed = ~Q(status=PlanStatus.CLOSED)
@@ -140,32 +147,39 @@ def with_flags(plans, *, today=None):
     recent_reading = MeasureReading.objects.filter(
         measure__action__plan=OuterRef("pk"), recorded_at__gte=OuterRef("stall_cutoff")
     )
-    return plans.annotate(
-        risk_rating=F("risk_likelihood") * F("risk_impact"),
-        is_overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()),
-        stall_since=_two_cycles_ago(today),
-        stall_cutoff=_two_cycles_ago(today, moment=True),
-        has_recent_activity=Exists(recent_evidence) | Exists(recent_reading),
-        no_movement=_no_movement(),
-        actions_total=_action_count(),
-        actions_closed=_action_count(Q(status=ActionStatus.CLOSED)),
-    ).annotate(
-        is_stalled=Case(
-            When(not_closed & ((overdue & Q(has_recent_activity=False)) | Q(no_movement=True)), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
+    add_reasons = plans.annotate if reasons else plans.alias
+    return (
+        add_reasons(
+            stall_since=_two_cycles_ago(today),
+            stall_cutoff=_two_cycles_ago(today, moment=True),
+            has_recent_activity=Exists(recent_evidence) | Exists(recent_reading),
+            no_movement=_no_movement(),
+        )
+        .annotate(
+            risk_rating=F("risk_likelihood") * F("risk_impact"),
+            is_overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            actions_total=_action_count(),
+            actions_closed=_action_count(Q(status=ActionStatus.CLOSED)),
+        )
+        .annotate(
+            is_stalled=Case(
+                When(not_closed & ((overdue & Q(has_recent_activity=False)) | Q(no_movement=True)), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
         )
     )
 
 
 def plans_for_list(*, user, organisation, today=None):
-    """The plans the user may see, with their owner, locations (by name) and the flags of with_flags()."""
+    """The plans the user may see, with their owner, locations (by name) and the flags of with_flags()
+    (not the reasons behind is_stalled: the list and its downloads show only the flag)."""
     plans = (
         Plan.objects.for_user(user, organisation)
         .select_related("owner")
         .prefetch_related(Prefetch("locations", queryset=Location.objects.order_by(Lower("name"), "pk")))
     )
-    return with_flags(plans, today=today)
+    return with_flags(plans, today=today, reasons=False)
 
 
 # Choices for the filters and the form
@@ -173,10 +187,6 @@ def plans_for_list(*, user, organisation, today=None):
 
 def visible_locations(*, user, organisation):
     return Location.objects.for_user(user, organisation).order_by(Lower("name"), "pk")
-
-
-def current_key_questions():
-    return KeyQuestion.objects.filter(framework__is_current=True).order_by("order")
 
 
 def quality_statements_for_picker(*, include=()):
@@ -194,12 +204,22 @@ def regulations_for_picker(*, include=()):
     )
 
 
-def grouped_statement_choices():
-    """[(key question name, [(statement pk, statement name), ...]), ...] for a select with groups."""
+def grouped_statement_choices(statements):
+    """[(key question name, [(statement pk, statement name), ...]), ...] for a select with groups.
+
+    `statements` come from quality_statements_for_picker().
+    """
     groups = {}
-    for statement in quality_statements_for_picker():
+    for statement in statements:
         groups.setdefault(statement.key_question.name, []).append((statement.pk, statement.name))
     return list(groups.items())
+
+
+def key_question_choices(statements):
+    """[(key question pk, name), ...] in framework order, read from quality_statements_for_picker()'s
+    statements rather than asked for again (a key question with no statement would match no plan)."""
+    key_questions = {statement.key_question.pk: statement.key_question.name for statement in statements}
+    return list(key_questions.items())
 
 
 def plan_owner_choices(*, user, organisation, include=None):
@@ -254,15 +274,99 @@ def plan_for_detail(*, user, organisation):
     )
 
 
+def plan_for_page(*, user, organisation, pk):
+    """The plan as its page shows it, with its owner and locations.
+
+    Joined on: its pending closure request as `pending_closure` (None when there is none). Flags
+    (has_decisions, has_reviews, has_cadence_changes) say whether there is anything of each to list,
+    so the page asks only then. plan_references() reads its quality statements and regulations.
+    """
+    pending = FilteredRelation("closure_requests", condition=Q(closure_requests__status=RequestStatus.PENDING))
+    plans = (
+        _with_reference_words(Plan.objects.for_user(user, organisation))
+        .annotate(
+            pending_closure=pending,
+            has_decisions=Exists(SignOff.objects.filter(closure_request__plan=OuterRef("pk"))),
+            has_reviews=Exists(Review.objects.filter(plan=OuterRef("pk"))),
+            has_cadence_changes=Exists(CadenceChange.objects.filter(plan=OuterRef("pk"), review__isnull=True)),
+        )
+        .select_related("owner", "pending_closure__requested_by")
+        .prefetch_related(Prefetch("locations", queryset=Location.objects.order_by(Lower("name"), "pk")))
+    )
+    plan = get_object_or_404(plans, pk=pk)
+    plan.pending_closure = getattr(plan, "pending_closure", None)  # the join leaves it unset when empty
+    return plan
+
+
+class JSONList(Aggregate):
+    """The group's values as one JSON list (JSONB_AGG on PostgreSQL, JSON_GROUP_ARRAY on SQLite)."""
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+
+def _linked_words(through, **fields):
+    """For the outer plan: its rows of the many-to-many `through` as a JSON list of {name: field}."""
+    rows = through.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
+    return Subquery(rows.annotate(words=JSONList(JSONObject(**fields))).values("words"))
+
+
+def _with_reference_words(plans):
+    """The words of each plan's quality statements and regulations, read with the plan row itself:
+    the overview shows nothing else of them, so they cost no query of their own (see plan_references)."""
+    return plans.annotate(
+        statement_words=_linked_words(
+            Plan.quality_statements.through,
+            group="qualitystatement__key_question__name",
+            group_order="qualitystatement__key_question__order",
+            order="qualitystatement__order",
+            name="qualitystatement__name",
+        ),
+        regulation_words=_linked_words(
+            Plan.regulations.through,
+            framework="regulation__framework_id",
+            order="regulation__order",
+            number="regulation__number",
+            title="regulation__title",
+        ),
+    )
+
+
+def plan_references(plan):
+    """(quality statements by key question, regulation labels) of a plan from plan_for_page, in framework order."""
+    grouped = {}
+    for row in sorted(plan.statement_words or [], key=lambda row: (row["group_order"], row["order"])):
+        grouped.setdefault(row["group"], []).append(row["name"])
+    regulations = sorted(plan.regulation_words or [], key=lambda row: (row["framework"], row["order"]))
+    return list(grouped.items()), [str(Regulation(number=row["number"], title=row["title"])) for row in regulations]
+
+
 def plan_actions(*, user, organisation, plan):
     """The plan's actions the user may see, with location, owner, measure and its readings (oldest first)."""
-    return list(
-        Action.objects.for_user(user, organisation)
-        .filter(plan=plan)
+    return plan_actions_and_all(user=user, organisation=organisation, plan=plan)[0]
+
+
+def plan_actions_and_all(*, user, organisation, plan):
+    """(the plan's actions the user may see, every action of the plan) from one query, and the readings
+    of the first from a second.
+
+    The closure gate judges every action wherever it is; the page lists only those the user may
+    see, picked out in the query by the usual rule (for_user).
+    """
+    visible = Action.objects.for_user(user, organisation).filter(pk=OuterRef("pk"))
+    actions = list(
+        Action.objects.filter(plan=plan)
+        .annotate(visible=Exists(visible))
         .select_related("location", "owner", "measure", "criteria")
-        .prefetch_related(Prefetch("measure__readings", queryset=MeasureReading.objects.order_by("period_end", "pk")))
         .order_by(Lower("location__name"), "location_id", "due_date", "pk")
     )
+    seen = [action for action in actions if action.visible]
+    readings = MeasureReading.objects.order_by("period_end", "pk")
+    prefetch_related_objects(seen, Prefetch("measure__readings", queryset=readings))
+    return seen, actions
 
 
 def actions_by_location(*, user, plan, actions):
@@ -317,7 +421,7 @@ def plan_evidence(*, user, organisation, plan):
     return list(
         EvidenceItem.objects.for_user(user, organisation)
         .filter(plan=plan)
-        .select_related("category", "action", "location", "collected_by", "added_by", "withdrawn_by")
+        .select_related("category", "collected_by")  # what the evidence list shows; each join costs
         .prefetch_related("files")
         .order_by("-collected_on", "-pk")
     )
@@ -326,15 +430,16 @@ def plan_evidence(*, user, organisation, plan):
 def plan_history(*, user, organisation, plan, actions, limit=HISTORY_LIMIT):
     """(events, total): the latest `limit` audit events about the plan and its actions, newest first.
 
+    One query: the total comes with the rows (COUNT(*) OVER ()), and the ids are listed so the
+    (organisation, object_type, object_id) index finds each object's events directly.
     Each event gets `.description` (plain English) and `.about` (the action's title, or "" for the plan).
     """
     about_plan = Q(object_type=Plan._meta.label_lower, object_id=str(plan.pk))
     about_actions = Q(object_type=Action._meta.label_lower, object_id__in=[str(action.pk) for action in actions])
     events = AuditEvent.objects.for_user(user, organisation).filter(about_plan | about_actions)
-    total = events.count()
-    latest = list(events.select_related("actor").order_by("-at", "-seq")[:limit])
+    latest = list(events.select_related("actor").annotate(total=Window(Count("pk"))).order_by("-at", "-seq")[:limit])
     titles = {str(action.pk): action.title for action in actions}
     for event in latest:
         event.description = audit_text.describe(event)
         event.about = titles.get(event.object_id, "") if event.object_type == Action._meta.label_lower else ""
-    return latest, total
+    return latest, latest[0].total if latest else 0

@@ -79,22 +79,27 @@ def _rag_counts():
     return {f"rag_{rag}": Count("lines", filter=Q(lines__rag=rag)) for rag in Rag.values}
 
 
-def timeline(*, user, organisation, plan):
+def timeline(*, user, organisation, plan, with_reviews=True, with_changes=True):
     """The plan's reviews and the cadence changes made outside a review, newest first.
 
     Each entry is {"kind": "review"|"cadence", "at": date, "obj": ...}; reviews carry rag_red,
-    rag_amber and rag_green counts.
+    rag_amber and rag_green counts. A caller that knows there are no reviews (or no such changes)
+    says so with with_reviews=False (with_changes=False), sparing the query.
     """
     reviews = (
         Review.objects.for_user(user, organisation)
         .filter(plan=plan)
         .select_related("recorded_by")
         .annotate(**_rag_counts())
+        if with_reviews
+        else []
     )
     changes = (
         CadenceChange.objects.for_user(user, organisation)
         .filter(plan=plan, review__isnull=True)
         .select_related("changed_by", "concern")
+        if with_changes
+        else []
     )
     entries = [{"kind": "review", "on": review.held_on, "at": review.recorded_at, "obj": review} for review in reviews]
     entries += [

@@ -88,8 +88,9 @@ PANEL_READINGS = 8
 def measure_panel_context(context, action):
     """What templates/evidence/_measure_panel.html shows for `action`, for the signed-in user.
 
-    One query for the readings (chart and table share it); the measure and criteria come with the
-    action when it was loaded with select_related("measure", "criteria"), else one query each.
+    One query for the readings (chart and table share it), none when they were prefetched with the
+    measure; the measure and criteria come with the action when it was loaded with
+    select_related("measure", "criteria"), else one query each.
     A view re-rendering the panel may put `reading_form` (with errors) and `recorded_message` in the context.
     """
     request = context["request"]
@@ -102,9 +103,13 @@ def measure_panel_context(context, action):
     }
     if measure is None:
         return panel
-    readings = selectors.readings_for(
-        user=user, organisation=request.organisation, measure=measure, location_id=action.location_id
-    )
+    if "readings" in getattr(measure, "_prefetched_objects_cache", {}):
+        # The action page loaded them, tenant-scoped, for its gate too (governance.selectors_actions).
+        readings = readings_at(measure, action.location_id)
+    else:
+        readings = selectors.readings_for(
+            user=user, organisation=request.organisation, measure=measure, location_id=action.location_id
+        )
     can_record = permissions.can_record_reading(user, measure)
     form = context.get("reading_form") if can_record else None
     panel.update(

@@ -11,7 +11,6 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.forms.utils import ErrorDict, ErrorList
 from django.shortcuts import redirect, render
@@ -19,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from actions import selectors as action_selectors
 from actions import services as action_services
 from actions.models import ActionStatus, ApprovalLevel
 from evidence import services as evidence_services
@@ -251,51 +249,63 @@ def readiness(user, action, gate):
 
 
 def _detail_context(request, action, *, full=True):
-    user, organisation = request.user, request.organisation
+    """What the action page shows. `action` comes from selectors.action_for_detail, whose prefetches
+    the gate, the measure panel and the history all read, so the page costs the same queries whatever
+    the number of steps, evidence items, readings or events."""
+    user = request.user
     # No actor: the signer lines say who may sign, rather than judging whoever is looking.
-    gate = closure_gate.evaluate_action_closure(action)
+    gate = closure_gate.evaluate_action_closure(action, request=action.pending_closure)
     context = {
         "action": action,
         "steps": _decorate_steps(user, action),
         "readiness": readiness(user, action, gate),
         "can_manage": permissions.can_manage_action(user, action),
     }
-    if not full:
-        return context
-    evidence_items = action.evidence_items
-    events = Paginator(selectors.action_events(user=user, organisation=organisation, action=action), HISTORY_PAGE_SIZE)
-    page = events.get_page(request.GET.get("page"))
+    if full:
+        context.update(_detail_sections(request, action, can_manage=context["can_manage"]))
+    return context
+
+
+def _detail_sections(request, action, *, can_manage):
+    """Everything below the readiness panel: evidence, concerns, criteria, decisions and the history."""
+    user, organisation = request.user, request.organisation
+    evidence_items = list(action.evidence.all())
+    page, criteria_changes = selectors.action_history(
+        user=user, organisation=organisation, action=action, page=request.GET.get("page"), per_page=HISTORY_PAGE_SIZE
+    )
     for event in page:
         event.sentence = audit_text.describe(event)
-    can_add_step = context["can_manage"] and action.status not in FIXED_STATUSES
-    step_form = None
-    if can_add_step:
-        people = selectors.assignable_people(user=user, organisation=organisation, locations=[action.location])
-        step_form = StepAddForm(people=people, auto_id="new-step-%s")
-    context.update(
-        {
-            "evidence_items": evidence_items,
-            "can_withdraw": bool(evidence_items) and permissions.can_withdraw_evidence(user, evidence_items[0]),
-            "can_add_evidence": permissions.can_add_evidence(user, action) and not action.is_closed,
-            "can_log_concern": permissions.can_log_concern(user, action),
-            "can_edit": context["can_manage"] and not action.is_closed,
-            "concerns": list(action.concerns.all()),
-            "criteria": action.criteria,
-            "criteria_changes": [
-                {"event": event, "changes": audit_wording.change_list(event.data.get("changes"))}
-                for event in action_selectors.criteria_history(criteria=action.criteria)
-            ],
-            "pending_request": (
-                selectors.pending_closure_request(action=action)
-                if action.status == ActionStatus.AWAITING_SIGNOFF
-                else None
-            ),
-            "page": page,
-            "step_form": step_form,
-            "signoffs": selectors_signoff.signoffs_for(user=user, organisation=organisation, subject=action),
-        }
+    return {
+        "evidence_items": evidence_items,
+        "can_withdraw": bool(evidence_items) and permissions.can_withdraw_evidence(user, evidence_items[0]),
+        "can_add_evidence": permissions.can_add_evidence(user, action) and not action.is_closed,
+        "can_log_concern": permissions.can_log_concern(user, action),
+        "can_edit": can_manage and not action.is_closed,
+        "concerns": list(action.concerns.all()),
+        "criteria": action.criteria,
+        "criteria_changes": [
+            {"event": event, "changes": audit_wording.change_list(event.data.get("changes"))}
+            for event in criteria_changes
+        ],
+        "pending_request": action.pending_closure if action.status == ActionStatus.AWAITING_SIGNOFF else None,
+        "page": page,
+        "step_form": _step_form(request, action, can_manage=can_manage),
+        "signoffs": (
+            selectors_signoff.signoffs_for(user=user, organisation=organisation, subject=action)
+            if action.has_decisions
+            else []
+        ),
+    }
+
+
+def _step_form(request, action, *, can_manage):
+    """The 'add a step' form, for someone who may add one while the work is still open."""
+    if not can_manage or action.status in FIXED_STATUSES:
+        return None
+    people = selectors.assignable_people(
+        user=request.user, organisation=request.organisation, locations=[action.location]
     )
-    return context
+    return StepAddForm(people=people, auto_id="new-step-%s")
 
 
 @member_required

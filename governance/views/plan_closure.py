@@ -25,11 +25,12 @@ from qip.models import PlanStatus
 REQUESTED = "Plan closure requested. The plan is awaiting sign-off by an independent nominated individual."
 
 
-def closure_panel(*, user, organisation, plan, groups):
+def closure_panel(*, user, organisation, plan, groups, all_actions=None):
     """What the Closure section shows: the locations, the gate, the pending request, every decision, and
-    whether the user may put the plan forward now (or why it cannot be yet). A fixed number of queries."""
-    pending = selectors.pending_request(user=user, organisation=organisation, plan=plan)
-    signoffs = selectors_signoff.signoffs_for(user=user, organisation=organisation, subject=plan)
+    whether the user may put the plan forward now (or why it cannot be yet). A fixed number of queries.
+
+    `all_actions`: every action of the plan, when the caller has them (the gate judges them all)."""
+    pending, signoffs = _request_and_decisions(user, organisation, plan)
     is_open = plan.status == PlanStatus.OPEN
     if plan.status == PlanStatus.CLOSED:
         # The live gate would ask again for texts already written; what the signer saw is the record.
@@ -37,7 +38,7 @@ def closure_panel(*, user, organisation, plan, groups):
         lines = [Criterion(**line) for line in closing.gate] if closing else []
         all_closed = None
     else:
-        gate = closure_gate.evaluate_plan_closure(plan, request=pending)
+        gate = closure_gate.evaluate_plan_closure(plan, request=pending, actions=all_actions)
         lines = gate.criteria
         all_closed = gate.get(closure_gate.ALL_ACTIONS_CLOSED)
     ready = bool(is_open and all_closed and all_closed.passed)
@@ -52,6 +53,18 @@ def closure_panel(*, user, organisation, plan, groups):
         "can_request": ready and permissions.can_request_plan_closure(user, plan),
         "can_decide": pending is not None and permissions.can_decide_closures(user, organisation),
     }
+
+
+def _request_and_decisions(user, organisation, plan):
+    """(pending request, sign-offs newest first). The plan page loaded the first with the plan and knows
+    whether there are any of the second (selectors_plans.plan_for_page), sparing two queries."""
+    if hasattr(plan, "pending_closure"):
+        pending = plan.pending_closure
+    else:
+        pending = selectors.pending_request(user=user, organisation=organisation, plan=plan)
+    if not getattr(plan, "has_decisions", True):
+        return pending, []
+    return pending, selectors_signoff.signoffs_for(user=user, organisation=organisation, subject=plan)
 
 
 @member_required

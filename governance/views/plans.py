@@ -4,7 +4,6 @@ import importlib.util
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
@@ -13,6 +12,7 @@ from governance import selectors_plans as selectors
 from governance import selectors_reviews
 from governance.filters import SORTS, PlanFilter
 from governance.forms_plans import PlanForm
+from governance.paging import page_with_total
 from governance.views.plan_closure import closure_panel
 from qip import permissions, plan_services
 from qip.decorators import member_required
@@ -45,7 +45,7 @@ def _sort_columns(current):
 def plan_list(request):
     plans = selectors.plans_for_list(user=request.user, organisation=request.organisation)
     plan_filter = PlanFilter(request.GET, queryset=plans, request=request)
-    page = Paginator(plan_filter.qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_with_total(plan_filter.qs, page=request.GET.get("page"), per_page=PER_PAGE)
     for plan in page.object_list:
         plan.risk_level = selectors.risk_level(plan.risk_rating)
     context = {
@@ -110,16 +110,18 @@ def charts_available():
 @require_GET
 def plan_detail(request, pk):
     user, organisation = request.user, request.organisation
-    plan = get_object_or_404(selectors.plan_for_detail(user=user, organisation=organisation), pk=pk)
-    actions = selectors.plan_actions(user=user, organisation=organisation, plan=plan)
+    plan = selectors.plan_for_page(user=user, organisation=organisation, pk=pk)
+    actions, all_actions = selectors.plan_actions_and_all(user=user, organisation=organisation, plan=plan)
     history, history_total = selectors.plan_history(user=user, organisation=organisation, plan=plan, actions=actions)
+    statements_by_key_question, regulations = selectors.plan_references(plan)
     today = selectors.uk_today()
     is_open = plan.status != PlanStatus.CLOSED
     groups = selectors.actions_by_location(user=user, plan=plan, actions=actions)
     context = {
         "plan": plan,
         "risk_level": selectors.risk_level(plan.risk_score),
-        "statements_by_key_question": _by_key_question(plan.quality_statements.all()),
+        "statements_by_key_question": statements_by_key_question,
+        "regulations": regulations,
         "groups": groups,
         "actions_total": len(actions),
         "actions_closed": sum(action.is_closed for action in actions),
@@ -129,20 +131,25 @@ def plan_detail(request, pk):
         "history": history,
         "history_total": history_total,
         "review_overdue": is_open and plan.next_review_date is not None and plan.next_review_date < today,
-        "review_timeline": selectors_reviews.timeline(user=user, organisation=organisation, plan=plan),
+        "review_timeline": selectors_reviews.timeline(
+            user=user,
+            organisation=organisation,
+            plan=plan,
+            with_reviews=plan.has_reviews,
+            with_changes=plan.has_cadence_changes,
+        ),
         "can_record_review": is_open and permissions.can_record_review(user, plan),
         "target_passed": is_open and plan.target_date is not None and plan.target_date < today,
         "can_edit": is_open and permissions.can_edit_plan(user, plan),
         "can_add_action": is_open and permissions.can_create_action(user, plan, None),
         "can_add_evidence": permissions.can_add_evidence(user, plan),
         "can_make_pack": permissions.can_make_packs(user, organisation),
-        "closure": closure_panel(user=user, organisation=organisation, plan=plan, groups=groups),
+        "closure": closure_panel(
+            user=user,
+            organisation=organisation,
+            plan=plan,
+            groups=groups,
+            all_actions=all_actions,
+        ),
     }
     return render(request, "governance/plan_detail.html", context)
-
-
-def _by_key_question(statements):
-    groups = {}
-    for statement in sorted(statements, key=lambda s: (s.key_question.order, s.order)):
-        groups.setdefault(statement.key_question.name, []).append(statement)
-    return list(groups.items())

@@ -44,6 +44,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["organisation", "-seq"], name="audit_org_seq"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            # A page's history lists the objects it is about within one organisation: with the
+            # organisation first the lookup never intersects the organisation's million events.
+            models.Index(fields=["organisation", "object_type", "object_id"], name="audit_org_object"),
         ]
 
     def __str__(self):
