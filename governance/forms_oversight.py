@@ -5,9 +5,29 @@ from django import forms
 from governance.selectors_oversight import DEFAULT_PERIOD, PERIODS
 
 
-class LocationChoiceField(forms.ModelChoiceField):
+class LocationChoiceField(forms.TypedChoiceField):
+    """One of the locations given, cleaned to the Location itself.
+
+    A choice among locations already read (the page lists them too), not a ModelChoiceField: that reads
+    them again to draw the options and once more to check the choice.
+    """
+
+    def __init__(self, *, empty_label, **kwargs):
+        super().__init__(coerce=int, empty_value=None, **kwargs)
+        self.empty_label = empty_label
+        self.offered = {}
+
+    def offer(self, locations):
+        self.offered = {location.pk: location for location in locations}
+        labels = [(location.pk, self.label_from_instance(location)) for location in self.offered.values()]
+        self.choices = [("", self.empty_label), *labels]
+
     def label_from_instance(self, location):
         return f"{location.name} (archived)" if location.archived_at else location.name
+
+    def clean(self, value):
+        pk = super().clean(value)
+        return None if pk is None else self.offered[pk]
 
 
 class OversightFilterForm(forms.Form):
@@ -21,7 +41,6 @@ class OversightFilterForm(forms.Form):
     )
     location = LocationChoiceField(
         label="Location",
-        queryset=None,
         required=False,
         empty_label="All your locations",
         error_messages={"invalid_choice": "Choose one of your locations."},
@@ -29,7 +48,7 @@ class OversightFilterForm(forms.Form):
 
     def __init__(self, *args, locations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations
+        self.fields["location"].offer(locations)
 
     def chosen(self):
         """(period, location): what the page shows; a choice that is not valid falls back to its default."""

@@ -56,6 +56,14 @@ class ClosureRequest(models.Model):
                 fields=["plan"], condition=Q(status="pending"), name="closure_request_one_pending_per_plan"
             ),
         ]
+        indexes = [
+            # The sign-off inbox: an organisation's pending requests, oldest first, a page at a time.
+            models.Index(
+                fields=["organisation", "requested_at", "id"],
+                condition=Q(status="pending"),
+                name="closure_request_pending_age",
+            ),
+        ]
 
     def __str__(self):
         return f"Closure request for {self.action or self.plan}"
@@ -104,6 +112,10 @@ class SignOff(models.Model):
             models.CheckConstraint(
                 condition=Q(decision="approved") | ~Q(reason=""), name="signoff_challenge_or_reject_has_reason"
             ),
+        ]
+        indexes = [
+            # Oversight: the newest closures of a period.
+            models.Index(fields=["signed_at"], condition=Q(decision="approved"), name="signoff_approved_signed_at"),
         ]
 
     def __str__(self):
@@ -189,6 +201,8 @@ class Reopening(models.Model):
     class Meta:
         ordering = ["-reopened_at"]
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="reopening_has_reason")]
+        # Oversight: the reopenings of a period, newest first.
+        indexes = [models.Index(fields=["reopened_at"], name="reopening_reopened_at")]
 
     def __str__(self):
         return f"{self.action} reopened {self.reopened_at:%Y-%m-%d}"

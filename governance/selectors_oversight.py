@@ -3,23 +3,26 @@
 Stalled plans use the one rule of governance.selectors_plans.with_flags (through the dashboard's
 stalled_plans), so the plan list, the dashboard and this page never disagree about which plans have stalled.
 
-The page costs the same number of queries whatever the number of plans or locations: every list is one
-query (with at most one prefetch), the age bands are one aggregate, the by-location table is one query of
-per-location subqueries, and the stalled, closed and reopened columns are counted from the lists already
-read (which are never cut short, so the counts are exact).
+The page costs the same number of queries whatever the number of plans, actions or locations: each list
+shows at most LIST_LIMIT rows (sliced in SQL), the by-location table a page of locations, and every count
+(the age bands, the totals above the lists, the reopen rate and the table's) comes from one UNION of
+grouped counts (`tallies`). The stall rule is the costly read (subqueries for every open plan), so it runs
+once, for the ids of every stalled plan and its locations; only the plans listed are then read in full.
 """
 
+from collections import Counter
 from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from actions.models import Action, ActionStatus
 from governance import selectors_dashboard
-from governance.models import Decision, Reopening, SignOff
-from qip.models import CADENCE_DAYS, Location, Plan, PlanStatus
+from governance.models import Decision, Reopening
+from governance.selectors_signoff import visible_signoffs
+from qip.models import CADENCE_DAYS, Plan, PlanStatus
 from qip.plan_services import uk_date
 
 # (value, label, days): "the last quarter" is 91 days, as a quarterly review cycle is (CADENCE_DAYS).
@@ -40,10 +43,19 @@ AGE_BANDS = [
     ("over_12", "Over 12 months", 12, None),
 ]
 OLDEST_LIMIT = 10
+# A care group closes thousands of actions a quarter: a page of rows is all anyone reads, and the
+# counts, the rate and the by-location table (which link to each location's lists) still cover every row.
+LIST_LIMIT = 20
 
 LIVE = [ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.REOPENED]
 # Completed (every step done) waits to be moved into assurance: neither is live work any more.
 IN_ASSURANCE = [ActionStatus.COMPLETED, ActionStatus.ASSURANCE]
+
+# Kinds of tally (statuses of actions are kinds too, counted by location).
+REVIEW_OVERDUE = "open_review_overdue"
+REVIEW_NOT_OVERDUE = "open_review_not_overdue"
+ACTIONS_CLOSED = "actions_closed"
+REOPENED = "reopened"
 
 
 def _start_of_day(day):
@@ -60,6 +72,10 @@ def _covering(plans, location):
     if location is None:
         return plans
     return plans.filter(pk__in=Plan.locations.through.objects.filter(location=location).values("plan_id"))
+
+
+def _at(queryset, location, path):
+    return queryset if location is None else queryset.filter(**{path: location})
 
 
 # Stalled plans
@@ -82,17 +98,25 @@ def stall_reasons(plan):
     return reasons
 
 
-def stalled_plans(*, user, organisation, today, location=None):
-    """Open stalled plans (the dashboard's list), each with `reasons` and its locations, oldest target first."""
-    plans = selectors_dashboard.stalled_plans(user=user, organisation=organisation, today=today)
-    plans = list(
-        _covering(plans, location).prefetch_related(
-            Prefetch("locations", queryset=Location.objects.order_by(Lower("name"), "pk"))
-        )
-    )
+def stalled_plans(*, user, organisation, today, location=None, limit=LIST_LIMIT):
+    """(the first `limit` stalled plans, oldest target first; how many; {location id: stalled plans there}).
+
+    Each plan listed has `reasons` and `location_names` (all its locations, as the plan list shows them).
+    A plan that spans locations counts at each.
+    """
+    stalled = _covering(selectors_dashboard.stalled_plans(user=user, organisation=organisation, today=today), location)
+    # Ids and names only: the rule is judged once here, and the few plans shown are read in full below.
+    links = stalled.order_by("target_date", "reference", "pk", Lower("locations__name"), "locations__pk")
+    names, at_location = {}, Counter()
+    for plan_id, location_id, name in links.values_list("pk", "locations__pk", "locations__name"):
+        names.setdefault(plan_id, []).append(name)
+        at_location[location_id] += 1
+    shown = list(names)[:limit]
+    plans = list(stalled.filter(pk__in=shown)) if shown else []
     for plan in plans:
         plan.reasons = stall_reasons(plan)
-    return plans
+        plan.location_names = names[plan.pk]
+    return plans, len(names), at_location
 
 
 # Long-running plans
@@ -111,14 +135,6 @@ def _band_condition(today, low, high):
 
 def _open_plans(*, user, organisation, location):
     return _covering(Plan.objects.for_user(user, organisation).filter(status=PlanStatus.OPEN), location)
-
-
-def age_bands(*, user, organisation, today, location=None):
-    """[{key, label, count}] of open plans by age in AGE_BANDS; one aggregate."""
-    counts = _open_plans(user=user, organisation=organisation, location=location).aggregate(
-        **{key: Count("pk", filter=_band_condition(today, low, high)) for key, _label, low, high in AGE_BANDS}
-    )
-    return [{"key": key, "label": label, "count": counts[key]} for key, label, _low, _high in AGE_BANDS]
 
 
 def age_in_words(created, today):
@@ -146,38 +162,66 @@ def oldest_plans(*, user, organisation, today, location=None, limit=OLDEST_LIMIT
 # Closures and reopenings
 
 
-def closures(*, user, organisation, since, location=None):
-    """{"actions": [...], "plans": [...]}: the approved sign-offs since `since`, newest first; one query.
+def _approved_since(*, user, organisation, since, location):
+    """(approved sign-offs closing actions, closing plans) since `since`, each limited to what the user sees.
 
-    Sign-offs belong to the organisation, not to a location, so each is limited through the action or
-    plan it closed: a location-limited reader sees only closures where they work.
+    Sign-offs belong to the organisation, not to a location, so each is limited through the request it
+    decided (selectors_signoff.visible_signoffs): a location-limited reader sees only closures where they work.
     """
-    actions = Action.objects.for_user(user, organisation)
-    if location is not None:
-        actions = actions.filter(location=location)
-    plans = _covering(Plan.objects.for_user(user, organisation), location)
-    signoffs = (
-        SignOff.objects.for_user(user, organisation)
-        .filter(decision=Decision.APPROVED, signed_at__gte=since)
-        .filter(Q(closure_request__action__in=actions) | Q(closure_request__plan__in=plans))
-        .select_related("closure_request__action__plan", "closure_request__action__location", "closure_request__plan")
-        .order_by("-signed_at", "-pk")
+    approved = visible_signoffs(user=user, organisation=organisation).filter(
+        decision=Decision.APPROVED, signed_at__gte=since
     )
-    split = {"actions": [], "plans": []}
-    for signoff in signoffs:
-        split["actions" if signoff.closure_request.action_id else "plans"].append(signoff)
-    return split
+    of_actions = approved.filter(closure_request__action__isnull=False)
+    of_plans = approved.filter(closure_request__plan__isnull=False)
+    if location is None:
+        return of_actions, of_plans
+    here = Plan.locations.through.objects.filter(location=location).values("plan_id")
+    return (
+        of_actions.filter(closure_request__action__location=location),
+        of_plans.filter(closure_request__plan__in=here),
+    )
 
 
-def reopenings(*, user, organisation, since, location=None):
-    """Actions reopened since `since`, newest first, with what triggered each and the closure it undid."""
-    reopened = Reopening.objects.for_user(user, organisation).filter(reopened_at__gte=since)
-    if location is not None:
-        reopened = reopened.filter(action__location=location)
+def closures(*, user, organisation, since, location=None, limit=LIST_LIMIT):
+    """{"actions": [...], "plans": [...], "plans_total": n}: the `limit` newest approved sign-offs of each.
+
+    How many actions closed is counted with the other counts (tallies), by location; the plans' total comes
+    with their list, which reads every plan closure of the period to sort them anyway.
+    """
+    of_actions, of_plans = _approved_since(user=user, organisation=organisation, since=since, location=location)
+    actions = of_actions.select_related("closure_request__action__plan", "closure_request__action__location")
+    # By the request's decision, the signature's own moment (services set both at once): ordered by
+    # signed_at, the database walks every action's signature of the period to find the few plans'.
+    plans = list(
+        of_plans.select_related("closure_request__plan")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-closure_request__decided_at", "-pk")[:limit]
+    )
+    return {
+        "actions": list(actions.order_by("-signed_at", "-pk")[:limit]),
+        "plans": plans,
+        "plans_total": plans[0].total if plans else 0,
+    }
+
+
+def _reopened_since(*, user, organisation, since, location):
+    """Reopenings since `since` of actions the user can see.
+
+    Limited through the closure each undid (an approval on a request for the same action), as closures
+    are: for a reader of the whole organisation that is the request's own organisation, where
+    Reopening.for_user would join every plan of it to every action.
+    """
+    signoffs = visible_signoffs(user=user, organisation=organisation)
+    reopened = Reopening.objects.filter(previous_signoff__in=signoffs, reopened_at__gte=since)
+    return _at(reopened, location, "action__location")
+
+
+def reopenings(*, user, organisation, since, location=None, limit=LIST_LIMIT):
+    """The `limit` newest reopenings since `since`, with what triggered each and the closure it undid."""
     return list(
-        reopened.select_related(
-            "action__plan", "action__location", "reopened_by", "previous_signoff", "concern", "failed_check"
-        ).order_by("-reopened_at", "-pk")
+        _reopened_since(user=user, organisation=organisation, since=since, location=location)
+        .select_related("action__plan", "action__location", "reopened_by", "previous_signoff")
+        .order_by("-reopened_at", "-pk")[:limit]
     )
 
 
@@ -200,90 +244,128 @@ def reopen_rate(*, reopened, closed):
     return {"reopened": reopened, "closed": closed, "percent": percent, "sentence": sentence}
 
 
+# Counts: one query
+
+
+def _tally(queryset, kind, place=None):
+    """(kind, location id, n) rows: `queryset` counted at each location (`place` its path) or, without, once.
+
+    `kind` is a name or an expression (an action's status); every row of the UNION has these three columns.
+    """
+    kind = Value(kind) if isinstance(kind, str) else kind
+    place = F(place) if place else Value(None, output_field=IntegerField())
+    return (
+        queryset.order_by()
+        .annotate(tally_kind=kind, tally_place=place)
+        .values("tally_kind", "tally_place")
+        .annotate(tally_n=Count("pk"))
+        .values_list("tally_kind", "tally_place", "tally_n")
+    )
+
+
+def _age_band(today):
+    bands = [When(_band_condition(today, low, high), then=Value(key)) for key, _label, low, high in AGE_BANDS]
+    return Case(*bands)
+
+
+def tallies(*, user, organisation, today, since, location=None, rows=()):
+    """{(kind, location id or None): n} for every count on the page; one query whatever the data.
+
+    Counts by location are read for `rows`, the locations whose row the table shows; the totals (location
+    None) are counted without the join to each action that placing them at a location costs.
+    """
+    open_plans = Plan.objects.for_user(user, organisation).filter(status=PlanStatus.OPEN)
+    # Counted through the plan-location link: a plan at two locations counts once at each.
+    links = Plan.locations.through.objects.filter(plan__in=open_plans, location__in=rows)
+    actions = Action.objects.for_user(user, organisation).filter(location__in=rows)
+    of_actions, _of_plans = _approved_since(user=user, organisation=organisation, since=since, location=location)
+    reopened = _reopened_since(user=user, organisation=organisation, since=since, location=location)
+    review = Case(When(plan__next_review_date__lt=today, then=Value(REVIEW_OVERDUE)), default=Value(REVIEW_NOT_OVERDUE))
+    counted = _tally(links, review, "location_id").union(
+        _tally(actions, F("status"), "location_id"),
+        _tally(
+            of_actions.filter(closure_request__action__location__in=rows),
+            ACTIONS_CLOSED,
+            "closure_request__action__location_id",
+        ),
+        _tally(reopened.filter(action__location__in=rows), REOPENED, "action__location_id"),
+        _tally(of_actions, ACTIONS_CLOSED),
+        _tally(reopened, REOPENED),
+        _tally(_covering(open_plans, location), _age_band(today)),
+        all=True,
+    )
+    return {(kind, place): n for kind, place, n in counted}
+
+
+def _total(counts, kind):
+    return counts.get((kind, None), 0)
+
+
+def age_bands(counts):
+    """[{key, label, count}] of open plans by age in AGE_BANDS."""
+    return [{"key": key, "label": label, "count": counts.get((key, None), 0)} for key, label, _low, _high in AGE_BANDS]
+
+
 # By location
 
 
-def _count(queryset, group):
-    counted = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+def _at_location(counts, location, *kinds):
+    return sum(counts.get((kind, location.pk), 0) for kind in kinds)
 
 
-def _plans_here(plans, **conditions):
-    # Counted through the plan-location link: a plan at two locations counts once at each.
-    links = Plan.locations.through.objects.filter(location=OuterRef("pk"), plan__in=plans, **conditions)
-    return _count(links, "location")
-
-
-def _actions_here(actions, statuses):
-    return _count(actions.filter(location=OuterRef("pk"), status__in=statuses), "location")
-
-
-def location_rows(*, user, organisation, today, location=None, stalled=(), action_closures=(), reopened=()):
-    """A row of counts for each location the user can see (or just `location`), by name; one query.
-
-    Stalled, closed and reopened are counted from the page's own lists, so the table and the lists agree.
-    """
-    locations = Location.objects.for_user(user, organisation)
-    if location is not None:
-        locations = locations.filter(pk=location.pk)
-    open_plans = Plan.objects.for_user(user, organisation).filter(status=PlanStatus.OPEN).values("pk")
-    actions = Action.objects.for_user(user, organisation)
-    locations = locations.annotate(
-        open_plans=_plans_here(open_plans),
-        overdue_reviews=_plans_here(open_plans, plan__next_review_date__lt=today),
-        live_actions=_actions_here(actions, LIVE),
-        assurance_actions=_actions_here(actions, IN_ASSURANCE),
-        awaiting_actions=_actions_here(actions, [ActionStatus.AWAITING_SIGNOFF]),
-    ).order_by(Lower("name"), "pk")
-    stalled_at, closed_at, reopened_at = {}, {}, {}
-    for plan in stalled:
-        for plan_location in plan.locations.all():
-            stalled_at[plan_location.pk] = stalled_at.get(plan_location.pk, 0) + 1
-    for signoff in action_closures:
-        location_id = signoff.closure_request.action.location_id
-        closed_at[location_id] = closed_at.get(location_id, 0) + 1
-    for reopening in reopened:
-        reopened_at[reopening.action.location_id] = reopened_at.get(reopening.action.location_id, 0) + 1
-    rows = []
+def location_rows(locations, *, counts, stalled_at):
+    """Each location with its counts (open_plans, live_actions… stalled_plans, overdue_reviews) as attributes."""
     for each in locations:
+        each.open_plans = _at_location(counts, each, REVIEW_OVERDUE, REVIEW_NOT_OVERDUE)
+        each.overdue_reviews = _at_location(counts, each, REVIEW_OVERDUE)
+        each.live_actions = _at_location(counts, each, *LIVE)
+        each.assurance_actions = _at_location(counts, each, *IN_ASSURANCE)
+        each.awaiting_actions = _at_location(counts, each, ActionStatus.AWAITING_SIGNOFF)
+        each.closed_in_period = _at_location(counts, each, ACTIONS_CLOSED)
+        each.reopened_in_period = _at_location(counts, each, REOPENED)
         each.stalled_plans = stalled_at.get(each.pk, 0)
-        each.closed_in_period = closed_at.get(each.pk, 0)
-        each.reopened_in_period = reopened_at.get(each.pk, 0)
-        rows.append(each)
-    return rows
+    return list(locations)
 
 
 # The page
 
 
-def oversight(*, user, organisation, period=DEFAULT_PERIOD, location=None, today=None):
-    """The context of the oversight page for one period and one location (None: every visible location)."""
+def oversight(*, user, organisation, rows, period=DEFAULT_PERIOD, location=None, today=None):
+    """The context of the oversight page for one period and one location (None: every visible location).
+
+    `rows` are the locations (already read) whose row the by-location table shows: a page of them.
+    """
     today = today or timezone.localdate()
     since = period_start(today=today, period=period)
-    stalled = stalled_plans(user=user, organisation=organisation, today=today, location=location)
-    closed = closures(user=user, organisation=organisation, since=since, location=location)
-    reopened = reopenings(user=user, organisation=organisation, since=since, location=location)
+    scope = {"user": user, "organisation": organisation, "location": location}
+    stalled, stalled_total, stalled_at = stalled_plans(today=today, limit=LIST_LIMIT, **scope)
+    closed = closures(since=since, limit=LIST_LIMIT, **scope)
+    counts = tallies(today=today, since=since, rows=rows, **scope)
+    totals = {
+        "stalled": stalled_total,
+        "action_closures": _total(counts, ACTIONS_CLOSED),
+        "plan_closures": closed["plans_total"],
+        "reopenings": _total(counts, REOPENED),
+    }
+    shown = {
+        "stalled": stalled,
+        "action_closures": closed["actions"],
+        "plan_closures": closed["plans"],
+        "reopenings": reopenings(since=since, limit=LIST_LIMIT, **scope),
+    }
     return {
         "today": today,
         "period": period,
         "period_label": PERIOD_LABELS[period],
         "since": since,
         "location": location,
-        "stalled": stalled,
-        "age_bands": age_bands(user=user, organisation=organisation, today=today, location=location),
-        "oldest": oldest_plans(user=user, organisation=organisation, today=today, location=location),
+        **shown,
+        **{f"{name}_total": total for name, total in totals.items()},
+        # How many rows each list leaves out ("and N more").
+        "more": {name: totals[name] - len(listed) for name, listed in shown.items()},
+        "age_bands": age_bands(counts),
+        "oldest": oldest_plans(today=today, **scope),
         "oldest_limit": OLDEST_LIMIT,
-        "action_closures": closed["actions"],
-        "plan_closures": closed["plans"],
-        "reopenings": reopened,
-        "reopen_rate": reopen_rate(reopened=len(reopened), closed=len(closed["actions"])),
-        "locations": location_rows(
-            user=user,
-            organisation=organisation,
-            today=today,
-            location=location,
-            stalled=stalled,
-            action_closures=closed["actions"],
-            reopened=reopened,
-        ),
+        "reopen_rate": reopen_rate(reopened=totals["reopenings"], closed=totals["action_closures"]),
+        "locations": location_rows(rows, counts=counts, stalled_at=stalled_at),
     }

@@ -1,34 +1,103 @@
 """Reads for the sign-off inbox and the decision page. Each starts from `for_user()`.
 
-The inbox is the dashboard's "awaiting my sign-off" list (governance.selectors_dashboard.awaiting_my_signoff:
-role, named reviewer and independence already checked), so the two screens never disagree.
+The inbox offers the pending closure requests the user may decide: the gate's signer criteria (role, named
+reviewer, independence; governance.gate) asked of the database, so the inbox pages through thousands of
+requests without judging each in Python. The dashboard's "awaiting my sign-off" list
+(governance.selectors_dashboard.awaiting_my_signoff) asks the gate itself; a test holds the two to the
+same answers.
 """
 
 from django.db.models import Prefetch, Q
-from django.db.models.query import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from actions import selectors as action_selectors
-from actions.models import Action, Step
+from actions.models import Action, ApprovalLevel, ClosureCriteria, Step
 from evidence import selectors as evidence_selectors
 from governance import audit_wording
 from governance import gate as closure_gate
 from governance.models import ClosureRequest, SignOff
-from governance.selectors_dashboard import awaiting_my_signoff
-from qip.models import Plan
+from qip import permissions
+from qip.models import Plan, Role
+
+
+def sees_every_location(user, organisation):
+    """True for a member with no listed locations: for_user() limits what they see to the organisation only."""
+    membership = permissions.membership_in(user, organisation)
+    return membership is not None and not membership.location_ids
+
+
+def visible_requests(*, user, organisation):
+    """Closure requests whose action or plan the user can see.
+
+    A request carries its subject's organisation (governance.services sets it), so for a member who sees
+    every location the organisation is the whole test; only a member limited to some locations needs the
+    check of every action and plan they can see, which costs a scan of them all.
+    """
+    requests = ClosureRequest.objects.for_user(user, organisation)
+    if sees_every_location(user, organisation):
+        return requests
+    return requests.filter(
+        Q(action__in=Action.objects.for_user(user, organisation))
+        | Q(plan__in=Plan.objects.for_user(user, organisation))
+    )
+
+
+def visible_signoffs(*, user, organisation):
+    """Decisions on the requests the user can see (visible_requests); SignOff.for_user limits them to the
+    organisation, which is all a member who sees every location needs."""
+    signoffs = SignOff.objects.for_user(user, organisation)
+    if sees_every_location(user, organisation):
+        return signoffs
+    return signoffs.filter(closure_request__in=visible_requests(user=user, organisation=organisation))
+
+
+def _may_decide_action(user, role):
+    """The gate's signer criteria for an action's request (gate.required_role, the named reviewer and
+    gate.conflicted_people) as a condition on ClosureRequest.
+
+    Each is "the action is not among these", a subquery read once, not a join per request: the inbox
+    walks the pending requests in age order and stops at the end of the page.
+    """
+    if not closure_gate.role_allows(role, Role.QUALITY_LEAD):
+        return Q(pk__in=[])
+    owned = Action.objects.filter(owner=user).values("pk")
+    stepped = Step.objects.filter(Q(who=user) | Q(done_by=user)).values("action_id")
+    named_someone_else = (
+        ClosureCriteria.objects.filter(named_reviewer__isnull=False).exclude(named_reviewer=user).values("action_id")
+    )
+    rule = Q(action__isnull=False) & ~Q(action__in=owned) & ~Q(action__in=stepped) & ~Q(action__in=named_someone_else)
+    if not closure_gate.role_allows(role, Role.NOMINATED_INDIVIDUAL):
+        rule &= Q(action__high_risk=False) & ~Q(action__criteria__approval_level=ApprovalLevel.NOMINATED_INDIVIDUAL)
+    return rule
+
+
+def _may_decide_plan(user, role):
+    """The plan gate's signer criteria: a nominated individual who owns neither the plan nor any of its actions."""
+    if role != Role.NOMINATED_INDIVIDUAL:
+        return Q(pk__in=[])
+    owned = Plan.objects.filter(owner=user).values("pk")
+    with_an_action_owned = Action.objects.filter(owner=user).values("plan_id")
+    return Q(plan__isnull=False) & ~Q(plan__in=owned) & ~Q(plan__in=with_an_action_owned)
 
 
 def inbox(*, user, organisation):
-    """Pending closure requests (actions and plans) the user may decide, oldest first.
+    """Pending closure requests (actions and plans) the user may decide, oldest first: a queryset to page.
 
-    A fixed number of queries whatever the number of requests: the dashboard's list, then one query
-    for the locations of the plan requests.
+    Each row comes with what the inbox shows; a page's plan requests bring their locations in one more query.
     """
-    requests = awaiting_my_signoff(user=user, organisation=organisation)
-    plan_requests = [request for request in requests if request.plan_id]
-    if plan_requests:
-        prefetch_related_objects(plan_requests, "plan__locations")
-    return requests
+    membership = permissions.membership_in(user, organisation)
+    if membership is None:
+        return ClosureRequest.objects.none()
+    may_decide = _may_decide_action(user, membership.role) | _may_decide_plan(user, membership.role)
+    return (
+        visible_requests(user=user, organisation=organisation)
+        .pending()
+        .filter(may_decide)
+        .exclude(requested_by=user)
+        .select_related("requested_by", "action__plan", "action__location", "plan")
+        .prefetch_related("plan__locations")
+        .order_by("requested_at", "pk")
+    )
 
 
 def closure_request_for_user(*, user, organisation, pk):

@@ -1,7 +1,7 @@
 """The provider oversight page: stalled and long-running plans, closures, the reopen rate and each location."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from actions.models import Action, ActionStatus
 from evidence.models import EvidenceItem, MeasureReading
+from governance import selectors_oversight as oversight_selectors
 from governance import services
 from governance.models import ClosureRequest, Decision, Reopening, RequestStatus, SignOff
-from governance.selectors_oversight import reopen_rate
+from governance.selectors_oversight import LIST_LIMIT, reopen_rate
+from governance.views import oversight as oversight_view
 from qip import permissions
 from qip.models import Plan, PlanStatus, Role
 from qip.tests import domain_factories as make
@@ -22,7 +24,9 @@ from qip.tests.factories import LocationFactory
 pytestmark = pytest.mark.django_db
 
 OVERSIGHT = reverse("oversight")
-MAX_QUERIES = 16
+# Sign-in, session, membership and its locations, and the header's unread count take 5 (8 when the session's
+# idle clock is saved); the page itself 8 (see test_the_query_count_does_not_grow_with_plans_or_locations).
+MAX_QUERIES = 15
 
 
 def today():
@@ -35,6 +39,11 @@ def day(offset):
 
 def days_ago(days):
     return timezone.now() - timedelta(days=days)
+
+
+def midday(offset):
+    """Noon, UK time, on the day `offset` days from today: the same UK date whatever the hour the test runs."""
+    return timezone.make_aware(datetime.combine(day(offset), time(12)))
 
 
 def page(client, user, **params):
@@ -177,7 +186,7 @@ def test_overdue_plans_with_nothing_new_for_two_review_cycles_are_stalled_and_bu
 ):
     quiet = plan_at(org, [home], manager, title="Quiet", target_date=day(-10), review_cadence="monthly")
     old = make.EvidenceFactory(action=make.ActionFactory(plan=quiet, owner=manager, created_by=manager))
-    EvidenceItem.objects.filter(pk=old.pk).update(added_at=days_ago(61))
+    EvidenceItem.objects.filter(pk=old.pk).update(added_at=midday(-61))
     busy = plan_at(org, [home], manager, title="Busy", target_date=day(-10), review_cadence="monthly")
     make.EvidenceFactory(action=make.ActionFactory(plan=busy, owner=manager, created_by=manager))
     plan_at(org, [home], manager, title="On time", target_date=day(10))
@@ -373,6 +382,38 @@ def test_each_location_has_its_counts_and_the_counts_link_to_the_plans(
     assert "<caption>" in table
 
 
+def test_the_location_table_shows_a_page_of_locations_and_the_totals_still_count_them_all(
+    client, org, home, branch, manager, ni, monkeypatch
+):
+    monkeypatch.setattr(oversight_view, "LOCATIONS_PER_PAGE", 2)
+    last = LocationFactory(organisation=org, name="Zephyr Court")
+    for location in (home, last):
+        plan = plan_at(org, [location], manager)
+        signed(action=action_in(plan, ActionStatus.ASSURANCE, location=location), signer=ni)
+
+    first = page(client, ni, period="half")
+
+    assert [row.name for row in first.context["locations"]] == ["Oak House", "Riverside Homecare"]
+    table = section(first, "locations")
+    assert "by name: 1 to 2 of 3." in table and "Page 1 of 2" in table
+    assert 'href="?period=half&amp;page=2">Next</a>' in table
+    assert "Actions closed (2)" in section(first, "closures")
+    assert "0 of 2 closures reopened (0%)." in section(first, "reopenings")
+    second = page(client, ni, period="half", page=2)
+    assert [(row.name, row.open_plans, row.closed_in_period) for row in second.context["locations"]] == [
+        ("Zephyr Court", 1, 1)
+    ]
+    assert 'href="?period=half&amp;page=1">Previous</a>' in section(second, "locations")
+    assert "Pages of locations" not in section(page(client, ni, location=last.pk), "locations")
+
+
+def test_an_organisation_with_no_locations_yet_has_a_page_that_says_so(client, org, ni):
+    body = page(client, ni).content.decode()
+
+    assert "No locations to show." in body and "No plan has stalled." in body
+    assert "No closures and no reopenings." in body
+
+
 def test_choosing_a_location_narrows_every_section_to_it(client, org, home, branch, manager, other_manager, ni):
     home_plan = plan_at(org, [home], manager, title="Home plan", target_date=day(-5))
     signed(action=action_in(home_plan, ActionStatus.ASSURANCE), signer=ni)
@@ -441,7 +482,7 @@ def test_a_quality_lead_limited_to_one_location_sees_only_that_location(
     assert [s.closure_request.action.plan for s in response.context["action_closures"]] == [branch_plan]
     assert response.context["reopenings"] == [] and response.context["plan_closures"] == []
     assert [row.name for row in response.context["locations"]] == ["Riverside Homecare"]
-    assert list(response.context["form"].fields["location"].queryset) == [branch]
+    assert list(response.context["form"].fields["location"].offered.values()) == [branch]
     assert "Choose one of your locations." in page(client, limited, location=home.pk).content.decode()
 
 
@@ -484,16 +525,59 @@ def test_the_query_count_does_not_grow_with_plans_or_locations(
     few, _ = count_queries(client)
     few_at_home, _ = count_queries(client, location=home.pk, period="year")
     populate(12, org=org, manager=manager, ni=ni)
-    # Sign-in, session, membership and the header's unread count take 8; the page itself 8 (the stalled plans
-    # and their locations, closures, reopenings, age bands, oldest plans, the location table and the filter's
-    # locations).
+    # The page's own 8: the locations (the filter and the table), the stalled plans' ids and locations, the
+    # stalled plans listed, the actions closed, the plans closed (with their total), the reopenings, the oldest
+    # plans, and one UNION of every count (age bands, the table, the totals). A session save can add 3.
     with django_assert_max_num_queries(MAX_QUERIES):
         many, response = count_queries(client)
     with django_assert_max_num_queries(MAX_QUERIES):
         many_at_home, _ = count_queries(client, location=home.pk, period="year")
 
     assert (many, many_at_home) == (few, few_at_home)
-    assert len(response.context["stalled"]) == 28
-    assert len(response.context["locations"]) == 15
-    assert len(response.context["action_closures"]) == 28 and len(response.context["reopenings"]) == 14
+    assert few <= MAX_QUERIES
+    # The lists stop at LIST_LIMIT; the counts above them and in the table still cover every row.
+    context = response.context
+    assert context["stalled_total"] == 28 and len(context["stalled"]) == LIST_LIMIT
+    assert context["action_closures_total"] == 28 and len(context["action_closures"]) == LIST_LIMIT
+    assert context["reopenings_total"] == 14 and context["plan_closures_total"] == 14
+    assert context["reopen_rate"]["sentence"] == "14 of 28 closures reopened (50%)"
+    assert len(context["locations"]) == 15
+    assert sum(row.closed_in_period for row in context["locations"]) == 28
+    assert sum(row.stalled_plans for row in context["locations"]) == 28
     assert MeasureReading.objects.count() == 28
+
+
+def test_long_lists_show_their_first_rows_and_say_how_many_more_and_where(client, org, home, manager, ni, monkeypatch):
+    monkeypatch.setattr(oversight_selectors, "LIST_LIMIT", 2)
+    populate(3, org=org, manager=manager, ni=ni)  # 6 stalled plans, 6 action closures, 3 plan closures, 3 reopenings
+
+    response = page(client, ni)
+
+    stalled = section(response, "stalled")
+    assert "Stalled plans (6)" in stalled and stalled.count('<td><a href="/plans/') == 2
+    assert "Showing 2 of 6, earliest target date first, and 4 more" in stalled
+    assert (
+        f'<a href="{reverse("plan_list")}?status=open&amp;stalled=on">all 6 stalled plans in the plan list</a>'
+        in stalled
+    )
+    closures = section(response, "closures")
+    assert "Actions closed (6)" in closures and "Showing the newest 2 of 6, and 4 more." in closures
+    assert f'href="{reverse("action_list")}?status=closed">closed actions in the action list</a>' in closures
+    assert "Plans closed (3)" in closures and "Showing the newest 2 of 3, and 1 more" in closures
+    assert f'href="{reverse("plan_list")}?status=closed">closed plans in the plan list</a>' in closures
+    reopenings = section(response, "reopenings")
+    assert "3 of 6 closures reopened (50%)." in reopenings
+    assert "Showing the newest 2 of 3, and 1 more." in reopenings
+    assert f'href="{reverse("action_list")}?status=reopened">actions now reopened in the action list</a>' in reopenings
+
+    at_one = section(page(client, ni, location=response.context["locations"][0].pk), "closures")
+    assert "Actions closed (2)" in at_one and "oversight-more" not in at_one
+
+
+def test_short_lists_say_nothing_more(client, org, home, manager, ni):
+    populate(1, org=org, manager=manager, ni=ni)
+
+    body = page(client, ni).content.decode()
+
+    assert "oversight-more" not in body
+    assert "The stalled plans in the plan list" in body

@@ -1,15 +1,23 @@
 """The sign-off inbox and decision page: who is offered what, the three decisions, and the signature block."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from actions.models import Action, ActionStatus
+from actions.models import Action, ActionStatus, ApprovalLevel
+from governance import selectors_signoff
 from governance.models import ClosureRequest, RequestStatus, SignOff
+from governance.selectors_dashboard import awaiting_my_signoff
 from governance.services import APPROVAL_STATEMENT
 from governance.tests.conftest import Story
+from governance.views.signoff import INBOX_PAGE_SIZE
+from qip.models import Role
 from qip.tests.domain_factories import ActionFactory, PlanFactory
+from qip.tests.domain_factories import member as make_member
 from qip.tests.two_factor_support import code_for
 
 pytestmark = pytest.mark.django_db
@@ -108,8 +116,110 @@ def test_inbox_query_count_does_not_grow_with_requests(client, org, home, manage
     few, rows_few = _inbox_queries(client, ni)
     _requests(45, org=org, home=home, manager=manager, staff=staff)
     many, rows_many = _inbox_queries(client, ni)
-    assert (rows_few, rows_many) == (6, 52)  # the actions and the plans themselves
+    assert (rows_few, rows_many) == (6, INBOX_PAGE_SIZE)  # the actions and the plans themselves, a page of them
     assert few == many, (few, many)
+    # Sign-in, session, membership and its locations, the header's unread count; the requests counted, a page
+    # of them, and the locations of its plan requests. A session save can add 3.
+    assert many <= 15
+
+
+def test_inbox_pages_through_requests_oldest_first_and_says_how_many(client, org, home, manager, staff, ni):
+    _requests(INBOX_PAGE_SIZE + 2, org=org, home=home, manager=manager, staff=staff)
+    oldest_first = list(ClosureRequest.objects.order_by("requested_at", "pk"))
+    signed_in(client, ni)
+
+    first = client.get(reverse("signoff_inbox")).content.decode()
+    second = client.get(reverse("signoff_inbox"), {"page": 2}).content.decode()
+
+    total = INBOX_PAGE_SIZE + 3  # and the plan's own request
+    assert f"{total} requests awaiting your decision: 1 to {INBOX_PAGE_SIZE} shown, oldest first." in first
+    assert f'data-request="{oldest_first[0].pk}"' in first and f'data-request="{oldest_first[-1].pk}"' not in first
+    assert first.count('class="signoff-row"') == INBOX_PAGE_SIZE
+    assert 'href="?page=2">Newer</a>' in first and "Page 1 of 2" in first
+    assert second.count('class="signoff-row"') == 3 and f'data-request="{oldest_first[-1].pk}"' in second
+    assert 'href="?page=1">Older</a>' in second
+    assert "Whole plan" in second  # the plan's request, the newest, and its locations
+    assert client.get(reverse("signoff_inbox"), {"page": "99"}).content.decode().count('class="signoff-row"') == 3
+
+
+def test_a_quality_lead_limited_to_one_location_is_offered_only_its_requests(
+    client, org, home, branch, manager, other_manager
+):
+    limited = make_member(org, Role.QUALITY_LEAD, locations=[branch], full_name="Lee Limited")
+    requests = {}
+    for location, owner in ((home, manager), (branch, other_manager)):
+        plan = PlanFactory(organisation=org, locations=[location], owner=owner, created_by=owner)
+        action = ActionFactory(plan=plan, location=location, created_by=owner)
+        requests[location] = ClosureRequest.objects.create(
+            organisation=org, action=action, requested_by=owner, bau_monitoring_plan="A.", closure_learning="L."
+        )
+
+    html = signed_in(client, limited).get(reverse("signoff_inbox")).content.decode()
+
+    assert decide_url(requests[branch]) in html and decide_url(requests[home]) not in html
+    assert "1 request awaiting your decision." in html
+
+
+def test_a_short_inbox_has_no_pages(client, ni, pending):
+    html = signed_in(client, ni).get(reverse("signoff_inbox")).content.decode()
+    assert "1 request awaiting your decision." in html
+    assert "Pages of requests" not in html
+
+
+def test_the_inbox_offers_exactly_what_the_gate_lets_each_signer_decide(
+    client, org, home, branch, manager, other_manager, staff, ni, quality, foreign_org, foreign_location
+):
+    """The inbox asks the gate's signer questions of the database; the dashboard asks the gate itself."""
+    plan = PlanFactory(organisation=org, locations=[home], owner=manager, created_by=manager)
+
+    def action_request(*, requested_by=manager, steps=({"who": staff},), **fields):
+        action = ActionFactory(plan=plan, location=home, created_by=manager, steps=list(steps), **fields)
+        return ClosureRequest.objects.create(
+            organisation=org, action=action, requested_by=requested_by, bau_monitoring_plan="A.", closure_learning="L."
+        )
+
+    def plan_request(*, owner=manager, requested_by=manager, action_owner=manager):
+        other = PlanFactory(organisation=org, locations=[home, branch], owner=owner, created_by=owner)
+        ActionFactory(plan=other, location=branch, owner=action_owner, created_by=owner)
+        return ClosureRequest.objects.create(
+            organisation=org, plan=other, requested_by=requested_by, bau_monitoring_plan="A.", closure_learning="L."
+        )
+
+    plain = action_request()
+    high_risk = action_request(high_risk=True)
+    needs_ni = action_request(criteria={"approval_level": ApprovalLevel.NOMINATED_INDIVIDUAL})
+    names_quality = action_request(criteria={"named_reviewer": quality})
+    names_ni = action_request(criteria={"named_reviewer": ni})
+    ni_did_a_step = action_request(steps=[{"who": staff, "done_by": ni, "done_at": timezone.now()}])
+    quality_has_a_step = action_request(steps=[{"who": quality}])
+    ni_owns = action_request(owner=ni)
+    quality_asked = action_request(requested_by=quality)
+    whole_plan = plan_request()
+    plan_request(action_owner=ni)  # the nominated individual owns one of its actions: nobody's
+    plan_request(owner=ni)
+    plan_request(requested_by=ni)
+    decided = action_request()
+    ClosureRequest.objects.filter(pk=decided.pk).update(status=RequestStatus.CHALLENGED)
+    foreign_owner = make_member(foreign_org, Role.REGISTERED_MANAGER, locations=[foreign_location])
+    theirs = PlanFactory(organisation=foreign_org, locations=[foreign_location], owner=foreign_owner)
+    ClosureRequest.objects.create(
+        organisation=foreign_org,
+        plan=theirs,
+        requested_by=foreign_owner,
+        bau_monitoring_plan="A.",
+        closure_learning="L.",
+    )
+
+    expected = {
+        ni: {plain, high_risk, needs_ni, names_ni, quality_has_a_step, quality_asked, whole_plan},
+        quality: {plain, names_quality, ni_did_a_step, ni_owns},
+    }
+    for signer, requests in expected.items():
+        offered = {row.pk for row in selectors_signoff.inbox(user=signer, organisation=org)}
+        judged = {row.pk for row in awaiting_my_signoff(user=signer, organisation=org)}
+        assert offered == judged == {request.pk for request in requests}, signer
+        html = signed_in(client, signer).get(reverse("signoff_inbox")).content.decode()
+        assert {int(pk) for pk in re.findall(r'data-request="(\d+)"', html)} == offered
 
 
 # The decision page

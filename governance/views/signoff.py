@@ -1,14 +1,15 @@
 """The sign-off inbox and the decision page (issue 5).
 
-The inbox lists the pending closure requests the user may decide (the dashboard's rule: role, named
-reviewer, independence). The decision page shows the gate, the evidence by category, the measure, the
-BAU plan and learning and the criteria history, and takes one of three decisions through
-governance.services: approve (password again), challenge or reject (each with a reason).
+The inbox lists the pending closure requests the user may decide (the gate's signer rules: role, named
+reviewer, independence), oldest first, a page at a time. The decision page shows the gate, the evidence
+by category, the measure, the BAU plan and learning and the criteria history, and takes one of three
+decisions through governance.services: approve (password again), challenge or reject (each with a reason).
 Plain forms: every decision works without JavaScript.
 """
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,6 +22,8 @@ from governance.transitions import ClosureRefused
 from qip import permissions
 from qip.decorators import member_required, permission_required
 
+# A care group can have thousands of requests pending: a page of the oldest is what a signer works through.
+INBOX_PAGE_SIZE = 25
 DONE = {
     APPROVE: "Closure approved and signed. The signature is on the record below.",
     CHALLENGE: "Closure challenged: returned to assurance with your reason.",
@@ -37,7 +40,8 @@ PLAN_DONE = {
 @require_GET
 def signoff_inbox(request):
     requests = selectors.inbox(user=request.user, organisation=request.organisation)
-    return render(request, "governance/signoff_inbox.html", {"requests": requests})
+    page = Paginator(requests, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "governance/signoff_inbox.html", {"page": page, "requests": page.object_list})
 
 
 def _subject_url(closure_request):
