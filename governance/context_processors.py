@@ -1,4 +1,4 @@
-"""The header's unread-notification count, for signed-in members (one COUNT query a page)."""
+"""The header's unread-notification count, for signed-in members (one COUNT query a page, stopping at 100)."""
 
 from governance import selectors_notifications
 
@@ -8,4 +8,5 @@ def notifications(request):
     organisation = getattr(request, "organisation", None)
     if user is None or not user.is_authenticated or organisation is None:
         return {}
-    return {"unread_notifications": selectors_notifications.unread_count(user=user, organisation=organisation)}
+    count = selectors_notifications.unread_count(user=user, organisation=organisation)
+    return {"unread_notifications": count, "unread_label": selectors_notifications.unread_label(count)}

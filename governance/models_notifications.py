@@ -6,7 +6,7 @@ twice, or on two workers at once, inserts each reminder once and sends nothing t
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from qip.tenancy import TenantQuerySet
@@ -94,6 +94,14 @@ class Notification(models.Model):
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_one_per_key")]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            # A person's list, newest first, and the header's unread count: senior people at a large
+            # group hold tens of thousands, and without these both were scans of all of them.
+            models.Index(
+                "recipient", "organisation", F("created_at").desc(), F("id").desc(), name="notification_list_order"
+            ),
+            models.Index(
+                fields=["recipient", "organisation"], condition=Q(read_at__isnull=True), name="notification_unread_here"
+            ),
             models.Index(
                 fields=["email_wanted", "emailed_at"],
                 name="notification_email_pending",

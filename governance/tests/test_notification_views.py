@@ -155,7 +155,7 @@ def test_the_unread_count_is_one_query(rf, org, manager):
     request.user, request.organisation = manager, org
     manager._qip_memberships = list(manager.memberships.select_related("organisation").prefetch_related("locations"))
     with CaptureQueriesContext(connection) as queries:
-        assert notifications(request) == {"unread_notifications": 1}
+        assert notifications(request) == {"unread_notifications": 1, "unread_label": "1"}
     assert len(queries) == 1
 
 
@@ -282,3 +282,22 @@ def test_a_bad_setting_is_shown_beside_its_field_and_nothing_is_saved(client, or
     assert "Choose how “Step due” reaches you." in html
     assert 'aria-invalid="true"' in html
     assert not NotificationPreference.objects.filter(user=manager).exists()
+
+
+def test_the_header_counts_unread_up_to_99_then_says_99_plus(client, org, manager):
+    """Senior people at a large group can have thousands unread; the count stops at 100 so every page stays quick."""
+    Notification.objects.bulk_create(
+        Notification(recipient=manager, organisation=org, kind=Kind.REVIEW_DUE, key=f"bulk:{n}", title=f"Due {n}")
+        for n in range(99)
+    )
+    html = signed_in(client, manager).get(LIST).content.decode()
+    assert 'aria-label="Notifications, 99 unread"' in html
+
+    notice(manager, org, "The hundredth")
+    notice(manager, org, "The hundred and first")
+    response = client.get(LIST)
+    html = response.content.decode()
+    assert 'aria-label="Notifications, 99+ unread"' in html
+    assert ">99+</span>" in html
+    assert "Unread (99+)" in html
+    assert response.context["page"].paginator.count == 101  # the list itself still has them all
