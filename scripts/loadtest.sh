@@ -22,5 +22,5 @@ GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$PORT/health/" >/dev/null 2>&1 && break; sleep 0.2; done
 cd loadtest
-../.venv/bin/locust -f locustfile.py --headless --users "$USERS" --spawn-rate 10 --run-time "$DURATION" \
+../.venv/bin/locust -f locustfile.py --headless --users "$USERS" --spawn-rate "${SPAWN_RATE:-2}" --run-time "$DURATION" \
   --host "http://127.0.0.1:$PORT" --csv ../var/bench/load --only-summary --stop-timeout 10
