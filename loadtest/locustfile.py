@@ -3,7 +3,8 @@
 Each simulated person signs in with their own account (two-factor for approvers, from the demo key)
 and then works at a person's pace: managers browse their plans and actions, add evidence and record
 readings; staff browse; nominated individuals and quality leads watch the oversight page and the
-sign-off inbox and sign closures (at most once per 30-second code, as an authenticator allows).
+sign-off inbox and decide closure requests: they sign those the gate supports (at most once per
+30-second code, as an authenticator allows) and challenge the rest.
 A form the server refuses counts as a failure, so a broken mix cannot pass for a fast one.
 
 Accounts come from `python manage.py loadtest_accounts`, written to $LOAD_ACCOUNTS by scripts/loadtest.sh.
@@ -25,7 +26,7 @@ from totp import code
 ACCOUNTS = json.loads(Path(os.environ.get("LOAD_ACCOUNTS", "../var/bench/accounts.json")).read_text())
 PASSWORD = ACCOUNTS["password"]
 NEXT = {role: itertools.cycle(emails) for role, emails in ACCOUNTS["people"].items()}
-ERROR = re.compile(r'class="(?:invalid-feedback|alert alert-danger)[^"]*"[^>]*>\s*(?:<[^>]+>\s*)*([^<]+)')
+ERROR = re.compile(r'class="(?:invalid-feedback|alert[^"]*alert-danger)[^"]*"[^>]*>\s*(?:<[^>]+>\s*)*([^<]+)')
 
 
 class Person(HttpUser):
@@ -62,9 +63,10 @@ class Person(HttpUser):
     def page(self, url, name):
         return self.client.get(url, name=name)
 
-    def submit(self, url, name, having, values, refused_ok=()):
-        """GET the form at `url`, fill in `values` over what is there, POST it; a re-shown form is a failure."""
-        fields = form_fields(self.page(url, f"{name} (form)").text, having)
+    def submit(self, url, name, having, values, refused_ok=(), html=None):
+        """GET the form at `url` (unless its `html` is given), fill in `values`, POST it; a re-shown form fails."""
+        html = self.page(url, f"{name} (form)").text if html is None else html
+        fields = form_fields(html, having)
         if not fields:
             return None
         fields.update(values)
@@ -153,14 +155,19 @@ class Approver(Person):
         self.page("/signoff/", "sign-off inbox")
 
     @task(1)
-    def approve(self):
+    def decide(self):
         if time.time() - self.last_code_at < 31:
             return  # an authenticator code is good once
         requests = links(self.page("/signoff/", "sign-off inbox").text, r"/signoff/\d+/")
         if not requests:
             return
-        self.last_code_at = time.time()
-        values = {"decision": "approve", "password": PASSWORD, "code": code()}
-        # The gate may refuse a closure the data does not support: that is the product working, not a failure.
-        refused_ok = ("gate", "cannot", "not yet", "did the work", "stability", "evidence")
-        self.submit(random.choice(requests), "approve closure", "password", values, refused_ok=refused_ok)
+        url = random.choice(requests)
+        html = self.page(url, "closure request").text
+        if "Every criterion is met." in html:
+            self.last_code_at = time.time()
+            values = {"password": PASSWORD, "code": code()}
+            self.submit(url, "approve closure", "password", values, html=html)
+        else:
+            # The gate is not met: the signer sends it back, as the page tells them approval would be refused.
+            values = {"reason": "The evidence does not yet show the change has held: see the gate."}
+            self.submit(url, "challenge closure", "reason", values, html=html)
