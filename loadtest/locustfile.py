@@ -169,5 +169,5 @@ class Approver(Person):
             self.submit(url, "approve closure", "password", values, html=html)
         else:
             # The gate is not met: the signer sends it back, as the page tells them approval would be refused.
-            values = {"reason": "The evidence does not yet show the change has held: see the gate."}
-            self.submit(url, "challenge closure", "reason", values, html=html)
+            values = {"challenge-reason": "The evidence does not yet show the change has held: see the gate."}
+            self.submit(url, "challenge closure", "challenge-reason", values, html=html)
