@@ -14,12 +14,13 @@ import hashlib
 import io
 import re
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image, ImageFile, ImageOps
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_FILES = 100
@@ -235,12 +236,25 @@ def _encode(image, kind):
     return out.getvalue()
 
 
+@contextmanager
+def _truncated_images_refused():
+    """WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES when imported (a pack build does): from then on a
+    damaged image would be padded out and stored. Refused again here while an upload is decoded; the web and
+    worker processes decode one thing at a time, so the flag is the pack's again afterwards."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def reencode_image(data, kind):
     """The image's bytes re-encoded by Pillow; raises Refused for a hidden page, a pixel flood or a damaged image."""
     if HIDDEN_PAGE.search(data):
         raise Refused("It is an image with a web page or script hidden in it.", list_types=False)
     try:
-        with Image.open(io.BytesIO(data), formats=[IMAGE_FORMATS[kind]]) as image:
+        with _truncated_images_refused(), Image.open(io.BytesIO(data), formats=[IMAGE_FORMATS[kind]]) as image:
             # Checked from the header, before a single pixel is decoded. A JPEG's extra frames (MPO) are not kept.
             frames = 1 if kind == JPEG else getattr(image, "n_frames", 1)
             if image.width * image.height * frames > MAX_IMAGE_PIXELS:

@@ -426,3 +426,21 @@ def test_a_hostile_file_name_is_made_safe_before_it_is_stored_or_downloaded(
     download = client.get(reverse("evidence_file_download", args=[record.pk]))
     assert download["Content-Disposition"] == f'attachment; filename="{downloaded}"'
     assert download["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_damaged_image_is_refused_after_a_pack_has_loaded_weasyprint(client, manager, action):
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES when imported; a truncated PNG was then stored."""
+    import weasyprint  # noqa: F401 - importing it is what changes Pillow
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    client.force_login(manager)
+    truncated = image("PNG", size=(64, 64), compress_level=0)[:2000]
+
+    response = client.post(
+        reverse("evidence_add", args=[action.pk]), {**form_data(manager), "files": [upload("scan.png", truncated)]}
+    )
+
+    assert response.status_code == 200
+    assert f"scan.png {DAMAGED}" in response.content.decode()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # the pack's setting is left as it was
