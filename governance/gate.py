@@ -106,7 +106,7 @@ def evaluate_action_closure(action, actor=None, at=None, request=None):
     concerns = [c for c in action.concerns.all() if c.occurred_on <= today]
     last_concern = max((c.occurred_on for c in concerns), default=None)
 
-    stability_result = _stability(criteria, measure, readings, last_concern, today)
+    stability_result = judge_stability(criteria, measure, readings, last_concern, today)
     result = GateResult(
         criteria=[
             _steps_complete(steps),
@@ -243,7 +243,9 @@ def _measure_target(measure, readings):
     )
 
 
-def _stability(criteria, measure, readings, last_concern, today):
+def judge_stability(criteria, measure, readings, last_concern, today):
+    """The stability verdict on the readings (None without a measure or readings): the gate's, and the dashboard's
+    ready list asks it too, so the two never judge differently."""
     if measure is None or not readings:
         return None
     series = [stability.Reading(r.period_end, r.value) for r in readings]

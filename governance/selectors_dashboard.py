@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import (
-    Aggregate,
     BooleanField,
     Case,
     Count,
@@ -43,7 +42,7 @@ from evidence.models import Concern, EvidenceItem, MeasureReading, Purpose
 from evidence.stability import Reading
 from governance import gate, selectors_signoff
 from governance.models import ClosureRequest, PostClosureCheck
-from governance.selectors_plans import with_flags
+from governance.selectors_plans import JSONList, with_flags
 from qip import permissions
 from qip.models import KeyQuestion, Location, Plan, PlanStatus, Role
 
@@ -241,16 +240,6 @@ def _not_mine(user):
     return Case(When(owner=user, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
-class _JSONList(Aggregate):
-    """The group's values as one JSON list (JSONB_AGG on PostgreSQL, JSON_GROUP_ARRAY on SQLite)."""
-
-    function = "JSONB_AGG"
-    output_field = JSONField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
-
-
 def with_ready_figures(actions, *, today):
     """Annotate what the gate reads of each action, read with the action itself (see the module's docstring)."""
     # 1 when every step is done, 0 while one is open, None without steps: one lookup an action, never a hash of
@@ -267,7 +256,7 @@ def with_ready_figures(actions, *, today):
         .filter(period_end__lte=today)
         .order_by()
         .values("measure")
-        .annotate(series=_JSONList(JSONObject(period_end="period_end", value="value")))
+        .annotate(series=JSONList(JSONObject(period_end="period_end", value="value")))
         .values("series")
     )
     # The gate counts assurance collected on or after the day the work it assures was done (gate.counting_evidence):
@@ -312,7 +301,7 @@ def passes_gate(action, *, today):
         return False
     if not measure.meets_target(latest.value) or (concern and concern > today - timedelta(days=criteria.window_days)):
         return False
-    return gate._stability(criteria, measure, readings, concern, today).passed
+    return gate.judge_stability(criteria, measure, readings, concern, today).passed
 
 
 def ready_to_request_closure(candidates, *, today):

@@ -14,9 +14,8 @@ from governance.gate import evaluate_action_closure
 from qip.models import EvidenceCategory, Location, Membership, Organisation, Plan, Role, User
 
 
-def gate_action(readings, evidence):
-    """(action, signer): an action in assurance with `readings` weekly readings and `evidence` items."""
-    today = timezone.localdate()
+def bench_provider():
+    """(organisation, location, owner, signer): a one-home provider with a manager and a nominated individual."""
     organisation = Organisation.objects.create(name="Benchmark provider")
     location = Location.objects.create(
         organisation=organisation, name="Bench House", service_type="residential", postcode="LS1 4AP"
@@ -25,6 +24,13 @@ def gate_action(readings, evidence):
     signer = User.objects.create_user(email="bench.ni@example.invalid", full_name="Bench Signer")
     Membership.objects.create(user=owner, organisation=organisation, role=Role.REGISTERED_MANAGER)
     Membership.objects.create(user=signer, organisation=organisation, role=Role.NOMINATED_INDIVIDUAL)
+    return organisation, location, owner, signer
+
+
+def gate_action(readings, evidence):
+    """(action, signer): an action in assurance with `readings` weekly readings and `evidence` items."""
+    today = timezone.localdate()
+    organisation, location, owner, signer = bench_provider()
     plan = Plan.objects.create(
         organisation=organisation,
         reference="BENCH-1",

@@ -8,7 +8,6 @@ and the process's peak memory (ru_maxrss).
 
 import hashlib
 import resource
-import time
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
@@ -16,10 +15,11 @@ from django.utils import timezone
 
 from actions.models import Action, ActionStatus, ClosureCriteria, Step
 from evidence.models import EvidenceItem, Measure, MeasureReading
+from governance.bench.gate import bench_provider
 from governance.bench.rollback import rolled_back
+from governance.bench.work import timed_pack
 from governance.models import ClosureRequest, Decision, PostClosureCheck, RequestStatus, Review, ReviewLine, SignOff
-from governance.packs import build_pack_pdf
-from qip.models import EvidenceCategory, Location, Membership, Organisation, Plan, QualityStatement, Role, User
+from qip.models import EvidenceCategory, Plan, QualityStatement
 
 
 class Command(BaseCommand):
@@ -34,18 +34,7 @@ class Command(BaseCommand):
     def handle(self, **options):
         with rolled_back():
             user, organisation, plans = self.build(options["plans"], options["actions"], options["readings"])
-            started = time.perf_counter()
-            pdf, pages = build_pack_pdf(
-                user=user,
-                organisation=organisation,
-                plans=plans,
-                date_from=timezone.localdate() - timedelta(days=365),
-                date_to=timezone.localdate(),
-                include_closed=True,
-                redact=options["redact"],
-                reference="BENCH-PACK-1",
-            )
-            seconds = time.perf_counter() - started
+            pdf, pages, seconds = timed_pack(user, organisation, plans, redact=options["redact"])
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
         self.stdout.write(
             f"plans={options['plans']} actions/plan={options['actions']} pages={pages} bytes={len(pdf)} "
@@ -55,14 +44,7 @@ class Command(BaseCommand):
     def build(self, plan_count, action_count, reading_count):  # noqa: PLR0915 - one flat script of bulk inserts
         now = timezone.now()
         today = timezone.localdate()
-        organisation = Organisation.objects.create(name="Benchmark provider")
-        location = Location.objects.create(
-            organisation=organisation, name="Bench House", service_type="residential", postcode="LS1 4AP"
-        )
-        owner = User.objects.create_user(email="bench.owner@example.invalid", full_name="Bench Owner")
-        signer = User.objects.create_user(email="bench.ni@example.invalid", full_name="Bench Signer")
-        Membership.objects.create(user=owner, organisation=organisation, role=Role.REGISTERED_MANAGER)
-        Membership.objects.create(user=signer, organisation=organisation, role=Role.NOMINATED_INDIVIDUAL)
+        organisation, location, owner, signer = bench_provider()
         categories = list(EvidenceCategory.objects.filter(framework__is_current=True).order_by("order"))
         statements = list(QualityStatement.objects.filter(key_question__framework__is_current=True)[:3])
 
